@@ -1,0 +1,143 @@
+import { readFileSync, existsSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import { z } from "zod";
+import { UserError } from "./errors.ts";
+import { formatZodIssue } from "./zod-issue.ts";
+
+/**
+ * A target: the Matrix instance under test, described by a dotenv file (.env.example documents every key).
+ * `mxaccept stack up` writes one for the embedded reference instance, so both go through this loader.
+ */
+
+const url = z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://matrix.example.org" }).transform((u) => u.replace(/\/+$/, ""));
+const serverName = z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be a server name such as example.org or localhost:8448");
+const secret = z.string().min(8, "must be at least 8 characters");
+
+const keys = {
+  MXACCEPT_BASE_URL: url,
+  MXACCEPT_SERVER_NAME: serverName,
+  MXACCEPT_ADMIN_TOKEN: secret.optional(),
+  MXACCEPT_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_PARTNER_BASE_URL: url.optional(),
+  MXACCEPT_PARTNER_SERVER_NAME: serverName.optional(),
+  MXACCEPT_PARTNER_ADMIN_TOKEN: secret.optional(),
+  MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_OUTSIDER_BASE_URL: url.optional(),
+  MXACCEPT_OUTSIDER_SERVER_NAME: serverName.optional(),
+  MXACCEPT_OUTSIDER_ADMIN_TOKEN: secret.optional(),
+  MXACCEPT_OUTSIDER_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_CA_FILE: z.string().min(1).optional(),
+  MXACCEPT_PROFILE: z.string().regex(/^[a-z0-9-]+$/, "must be a profile id such as managed-bundesmessenger").optional(),
+  MXACCEPT_SCANNER_URL: url.optional(),
+  MXACCEPT_IDP_URL: url.optional(),
+  MXACCEPT_IDP_KIND: z.enum(["keycloak", "entra", "okta"]).optional(),
+  MXACCEPT_IDM_PORTAL_URL: url.optional(),
+  MXACCEPT_APP_PORTAL_URL: url.optional(),
+  MXACCEPT_WEB_CLIENT_URL: url.optional(),
+  MXACCEPT_DESTRUCTIVE: z.enum(["allow", "deny"]).default("deny"),
+  MXACCEPT_EMBEDDED: z.enum(["0", "1"]).default("0"),
+  MXACCEPT_TIME_SCALE: z.coerce.number().positive("must be a positive number").default(1),
+} as const;
+
+const TargetEnv = z.object(keys).strict();
+type TargetEnv = z.infer<typeof TargetEnv>;
+
+export interface HomeserverTarget {
+  baseUrl: string;
+  serverName: string;
+  adminToken?: string;
+  registrationSharedSecret?: string;
+}
+
+export interface Target extends HomeserverTarget {
+  source: string;
+  profile?: string;
+  caFile?: string;
+  partner?: HomeserverTarget;
+  outsider?: HomeserverTarget;
+  scannerUrl?: string;
+  idp?: { url: string; kind: "keycloak" | "entra" | "okta" };
+  idmPortalUrl?: string;
+  appPortalUrl?: string;
+  webClientUrl?: string;
+  /** MXACCEPT_DESTRUCTIVE=allow: the target is a test instance that destructive checks may disrupt. */
+  destructive: boolean;
+  /** The embedded reference instance started by `mxaccept stack up`. */
+  embedded: boolean;
+  /** Durations of the reference instance are divided by this (live-expiry tests); 1 for any real target. */
+  timeScale: number;
+}
+
+function homeserver(env: TargetEnv, role: "PARTNER" | "OUTSIDER", source: string): HomeserverTarget | undefined {
+  const base = env[`MXACCEPT_${role}_BASE_URL`];
+  const name = env[`MXACCEPT_${role}_SERVER_NAME`];
+  if (!base && !name) return undefined;
+  if (!base || !name) {
+    const missing = base ? `MXACCEPT_${role}_SERVER_NAME` : `MXACCEPT_${role}_BASE_URL`;
+    throw new UserError(`target ${source}: ${missing} is missing: a ${role.toLowerCase()} needs both base URL and server name.`);
+  }
+  return {
+    baseUrl: base,
+    serverName: name,
+    adminToken: env[`MXACCEPT_${role}_ADMIN_TOKEN`],
+    registrationSharedSecret: env[`MXACCEPT_${role}_REGISTRATION_SHARED_SECRET`],
+  };
+}
+
+/** Validates the key/value pairs of a target file. `source` names the file in errors. */
+export function parseTarget(vars: Record<string, string>, source: string): Target {
+  const relevant = Object.fromEntries(Object.entries(vars).filter(([k, v]) => k.startsWith("MXACCEPT_") && v !== ""));
+  const unknown = Object.keys(relevant).find((k) => !(k in keys));
+  if (unknown) throw new UserError(`target ${source}: unknown key ${unknown}: see .env.example for the keys.`);
+  const result = TargetEnv.safeParse(relevant);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const what = issue.code === "invalid_type" && issue.input === undefined ? `${String(issue.path[0])} is missing` : formatZodIssue(issue);
+    throw new UserError(`target ${source}: ${what}; fix the file (see .env.example).`);
+  }
+  const env = result.data;
+  if (!env.MXACCEPT_ADMIN_TOKEN && !env.MXACCEPT_REGISTRATION_SHARED_SECRET) {
+    throw new UserError(`target ${source}: set MXACCEPT_ADMIN_TOKEN or MXACCEPT_REGISTRATION_SHARED_SECRET: the harness needs one to create its test users.`);
+  }
+  if (env.MXACCEPT_CA_FILE && !existsSync(env.MXACCEPT_CA_FILE)) {
+    throw new UserError(`target ${source}: MXACCEPT_CA_FILE ${env.MXACCEPT_CA_FILE} does not exist: point it at the PEM file of the CA that signed the target's certificate.`);
+  }
+  return {
+    source,
+    baseUrl: env.MXACCEPT_BASE_URL,
+    serverName: env.MXACCEPT_SERVER_NAME,
+    adminToken: env.MXACCEPT_ADMIN_TOKEN,
+    registrationSharedSecret: env.MXACCEPT_REGISTRATION_SHARED_SECRET,
+    profile: env.MXACCEPT_PROFILE,
+    caFile: env.MXACCEPT_CA_FILE,
+    partner: homeserver(env, "PARTNER", source),
+    outsider: homeserver(env, "OUTSIDER", source),
+    scannerUrl: env.MXACCEPT_SCANNER_URL,
+    idp: env.MXACCEPT_IDP_URL ? { url: env.MXACCEPT_IDP_URL, kind: env.MXACCEPT_IDP_KIND ?? "keycloak" } : undefined,
+    idmPortalUrl: env.MXACCEPT_IDM_PORTAL_URL,
+    appPortalUrl: env.MXACCEPT_APP_PORTAL_URL,
+    webClientUrl: env.MXACCEPT_WEB_CLIENT_URL,
+    destructive: env.MXACCEPT_DESTRUCTIVE === "allow",
+    embedded: env.MXACCEPT_EMBEDDED === "1",
+    timeScale: env.MXACCEPT_TIME_SCALE,
+  };
+}
+
+/** Reads and validates a target file. */
+export function loadTarget(path: string): Target {
+  if (!existsSync(path)) throw new UserError(`target file ${path} not found: pass --target with a dotenv file (copy .env.example).`);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UserError(`target file ${path} cannot be read (${(e as NodeJS.ErrnoException).code}): check its permissions.`);
+  }
+  return parseTarget(parseDotenv(text), path);
+}
+
+/** The secret values of a target, for redaction from anything the harness writes. */
+export function targetSecrets(t: Target): string[] {
+  return [t, t.partner, t.outsider]
+    .flatMap((h) => [h?.adminToken, h?.registrationSharedSecret])
+    .filter((s): s is string => typeof s === "string" && s.length > 0);
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { Profile } from "../config/profile.ts";
+import { parseDuration, formatDuration } from "../config/duration.ts";
+import { projectRoot } from "../config/paths.ts";
+import { deepMerge, type Yamlish } from "./overlay.ts";
+
+/**
+ * The one config generator of the reference instance: profile + layout → homeserver.yaml of hs1, hs2, hs3.
+ * Both launchers (native here, compose via docker-compose.yml) take their configuration from this module.
+ */
+
+export const ROLES = ["hs1", "hs2", "hs3"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServerLayout {
+  port: number;
+  /** Folder of this server's data: database, media, signing key, logs. */
+  dir: string;
+  secrets: { registration: string; macaroon: string; form: string };
+}
+
+export interface StackLayout {
+  host: string; // "localhost"
+  servers: Record<Role, ServerLayout>;
+  tls: { caCert: string; cert: string; key: string };
+  /** Every contractual lifetime is divided by this, so expiry can be observed live. 1 = contract durations. */
+  timeScale: number;
+}
+
+export function serverName(layout: StackLayout, role: Role): string {
+  return `${layout.host}:${layout.servers[role].port}`;
+}
+
+export function baseUrl(layout: StackLayout, role: Role): string {
+  return `https://${serverName(layout, role)}`;
+}
+
+/** hs1 (customer) and hs2 (partner) allow each other; hs3 (outsider) has no allowlist, hs1 refuses it. */
+export function federationAllowlist(layout: StackLayout, role: Role): string[] | undefined {
+  if (role === "hs3") return undefined;
+  return [serverName(layout, "hs1"), serverName(layout, "hs2")];
+}
+
+/**
+ * Retention of the profile, scaled: lifetime = contract / timeScale; purge interval = min(1 day, lifetime / 10)
+ * scaled likewise, at least 1 s. Synapse runs the first purge one interval after start.
+ */
+export function retentionConfig(profile: Profile, timeScale: number): { retention: Yamlish; media_retention: Yamlish } {
+  const scale = (d: string | number) => Math.max(1000, Math.round(parseDuration(d) / timeScale));
+  const messages = scale(profile.contract.messageLifetime);
+  const interval = Math.max(1000, Math.round(Math.min(86_400_000 / timeScale, messages / 10)));
+  return {
+    retention: {
+      enabled: true,
+      default_policy: { max_lifetime: formatDuration(messages) },
+      allowed_lifetime_max: formatDuration(messages),
+      purge_jobs: [{ interval: formatDuration(interval) }],
+    },
+    media_retention: {
+      local_media_lifetime: formatDuration(scale(profile.contract.localMediaLifetime)),
+      remote_media_lifetime: formatDuration(scale(profile.contract.remoteMediaLifetime)),
+    },
+  };
+}
+
+export function loadBaseTemplate(): Yamlish {
+  return parse(readFileSync(join(projectRoot(), "stack", "homeserver.base.yaml"), "utf8")) as Yamlish;
+}
+
+export function logConfig(dir: string): Yamlish {
+  return {
+    version: 1,
+    formatters: { precise: { format: "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(message)s" } },
+    handlers: {
+      file: {
+        class: "logging.handlers.RotatingFileHandler",
+        formatter: "precise",
+        filename: join(dir, "homeserver.log"),
+        maxBytes: 20_000_000,
+        backupCount: 2,
+        encoding: "utf8",
+      },
+    },
+    loggers: { "synapse.storage.SQL": { level: "WARNING" }, twisted: { level: "WARNING" } },
+    root: { level: "INFO", handlers: ["file"] },
+    disable_existing_loggers: false,
+  };
+}
+
+/** The homeserver.yaml of one server, before any overlay. */
+export function generateHomeserver(profile: Profile, layout: StackLayout, role: Role, base: Yamlish = loadBaseTemplate()): Yamlish {
+  const s = layout.servers[role];
+  const name = serverName(layout, role);
+  const allow = federationAllowlist(layout, role);
+  const perServer: Yamlish = {
+    server_name: name,
+    public_baseurl: `${baseUrl(layout, role)}/`,
+    pid_file: join(s.dir, "homeserver.pid"),
+    signing_key_path: join(s.dir, "signing.key"),
+    media_store_path: join(s.dir, "media"),
+    log_config: join(s.dir, "log.yaml"),
+    database: { name: "sqlite3", args: { database: join(s.dir, "homeserver.db") } },
+    listeners: [
+      {
+        port: s.port,
+        bind_addresses: ["127.0.0.1"],
+        type: "http",
+        tls: true,
+        x_forwarded: false,
+        resources: [{ names: ["client", "federation"], compress: false }],
+      },
+    ],
+    tls_certificate_path: layout.tls.cert,
+    tls_private_key_path: layout.tls.key,
+    federation_custom_ca_list: [layout.tls.caCert],
+    registration_shared_secret: s.secrets.registration,
+    macaroon_secret_key: s.secrets.macaroon,
+    form_secret: s.secrets.form,
+    max_upload_size: profile.contract.maxUploadSize,
+    ...(allow ? { federation_domain_whitelist: allow } : {}),
+    ...retentionConfig(profile, layout.timeScale),
+  };
+  return deepMerge(deepMerge(base, profile.reference.homeserver), perServer);
+}

@@ -1,0 +1,265 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+import { UserError } from "../config/errors.ts";
+import { loadProfile } from "../config/profile.ts";
+import { projectRoot } from "../config/paths.ts";
+import { trustCa } from "../config/trust.ts";
+import { registerWithSharedSecret } from "../matrix/registration.ts";
+import { waitFor, backoff } from "../matrix/timeouts.ts";
+import { ROLES, type Role, type StackLayout, generateHomeserver, logConfig, serverName, baseUrl } from "./generate.ts";
+import { deepMerge, isMapping, type Yamlish } from "./overlay.ts";
+import { ensureTls } from "./tls.ts";
+import { freePort } from "./ports.ts";
+import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
+
+/** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
+
+export const SUPPORTED_WITH = [] as const;
+export const PLANNED_WITH: Record<string, string> = {
+  scanner: "the content scanner (virus-blocking suite)",
+  keycloak: "Keycloak (identity suite)",
+  postgres: "PostgreSQL (load suite)",
+};
+
+export interface StackOptions {
+  stateDir: string;
+  profile: string;
+  overlays?: Partial<Record<Role, string>>;
+  with?: string[];
+  timeScale?: number;
+  /** Progress lines (for the CLI); silent when absent. */
+  log?: (line: string) => void;
+}
+
+function randomSecret(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** Ed25519 signing key in Synapse's file format: "ed25519 <version> <unpadded base64 seed>". */
+function signingKey(): string {
+  return `ed25519 a_${randomBytes(3).toString("hex")} ${randomBytes(32).toString("base64").replace(/=+$/, "")}\n`;
+}
+
+export function pythonPath(): string {
+  return join(projectRoot(), ".venv", "bin", "python");
+}
+
+function readOverlay(path: string, flag: string): Yamlish {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UserError(`${flag} ${path}: file not found.`);
+  let data: unknown;
+  try {
+    data = parse(readFileSync(full, "utf8"));
+  } catch (e) {
+    throw new UserError(`${flag} ${path} is not valid YAML (${(e as Error).message.split("\n")[0]}): fix the file.`);
+  }
+  if (!isMapping(data)) throw new UserError(`${flag} ${path} must be a YAML mapping of homeserver.yaml keys.`);
+  return data;
+}
+
+function tail(file: string, lines = 5): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Live servers of a recorded stack, or undefined when nothing of it runs. */
+export function runningStack(stateDir: string): StackState | undefined {
+  const state = readState(stateDir);
+  if (!state) return undefined;
+  return state.servers.some((s) => isOurProcess(s.pid, s.config)) ? state : undefined;
+}
+
+function startSynapse(server: ServerState): number {
+  const out = openSync(join(server.dir, "stdout.log"), "a");
+  const child = spawn(pythonPath(), ["-m", "synapse.app.homeserver", "-c", server.config], {
+    cwd: server.dir,
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: { ...process.env, PYTHONUNBUFFERED: "1", SYNAPSE_ASYNC_IO_REACTOR: "0" },
+  });
+  closeSync(out);
+  child.unref();
+  if (!child.pid) throw new UserError(`could not start Synapse for ${server.role}: run 'npm run setup' and retry.`);
+  return child.pid;
+}
+
+async function waitHealthy(server: ServerState): Promise<void> {
+  await waitFor(`${server.role} (${server.baseUrl}) to answer /health`, async () => {
+    if (!isOurProcess(server.pid, server.config)) {
+      throw new UserError(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
+    }
+    const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+    return res.status === 200 ? true : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${server.role} did not become ready: ${(e as Error).message}; see ${server.dir}/homeserver.log.`);
+  });
+}
+
+function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
+  const by = Object.fromEntries(state.servers.map((s) => [s.role, s])) as Record<Role, ServerState>;
+  const lines = [
+    "# Written by `mxaccept stack up`: the embedded reference instance. Holds secrets: do not share.",
+    `MXACCEPT_BASE_URL=${by.hs1.baseUrl}`,
+    `MXACCEPT_SERVER_NAME=${by.hs1.serverName}`,
+    `MXACCEPT_ADMIN_TOKEN=${tokens.hs1}`,
+    `MXACCEPT_REGISTRATION_SHARED_SECRET=${secrets.hs1}`,
+    `MXACCEPT_PARTNER_BASE_URL=${by.hs2.baseUrl}`,
+    `MXACCEPT_PARTNER_SERVER_NAME=${by.hs2.serverName}`,
+    `MXACCEPT_PARTNER_ADMIN_TOKEN=${tokens.hs2}`,
+    `MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET=${secrets.hs2}`,
+    `MXACCEPT_OUTSIDER_BASE_URL=${by.hs3.baseUrl}`,
+    `MXACCEPT_OUTSIDER_SERVER_NAME=${by.hs3.serverName}`,
+    `MXACCEPT_OUTSIDER_ADMIN_TOKEN=${tokens.hs3}`,
+    `MXACCEPT_OUTSIDER_REGISTRATION_SHARED_SECRET=${secrets.hs3}`,
+    `MXACCEPT_CA_FILE=${state.caCert}`,
+    `MXACCEPT_PROFILE=${state.profile}`,
+    "MXACCEPT_DESTRUCTIVE=allow",
+    "MXACCEPT_EMBEDDED=1",
+    `MXACCEPT_TIME_SCALE=${state.timeScale}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Starts hs1, hs2 and hs3, waits until they answer, creates their admins and writes the target file. */
+export async function stackUp(opts: StackOptions): Promise<StackState> {
+  const log = opts.log ?? (() => {});
+  const unknown = (opts.with ?? []).find((w) => !(SUPPORTED_WITH as readonly string[]).includes(w));
+  if (unknown) {
+    const planned = PLANNED_WITH[unknown];
+    throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${Object.keys(PLANNED_WITH).join(", ")}.`);
+  }
+  if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
+  const profile = loadProfile(opts.profile);
+  const timeScale = opts.timeScale ?? 1;
+  if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
+  const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
+  if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
+
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  const tls = ensureTls(join(opts.stateDir, "tls"));
+  trustCa(tls.caCert);
+  const secrets = Object.fromEntries(ROLES.map((r) => [r, { registration: randomSecret(), macaroon: randomSecret(), form: randomSecret() }]));
+  const ports: number[] = [];
+  for (const _ of ROLES) {
+    let p = await freePort();
+    while (ports.includes(p)) p = await freePort();
+    ports.push(p);
+  }
+  const layout: StackLayout = {
+    host: "localhost",
+    timeScale,
+    tls: { caCert: tls.caCert, cert: tls.cert, key: tls.key },
+    servers: Object.fromEntries(ROLES.map((r, i) => [r, { port: ports[i]!, dir: join(opts.stateDir, r), secrets: secrets[r]! }])) as StackLayout["servers"],
+  };
+
+  const servers: ServerState[] = ROLES.map((role) => {
+    const dir = layout.servers[role].dir;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
+    let config = generateHomeserver(profile, layout, role);
+    if (overlays[role]) config = deepMerge(config, overlays[role]);
+    const configPath = join(dir, "homeserver.yaml");
+    writeFileSync(configPath, stringify(config), { mode: 0o600 });
+    writeFileSync(join(dir, "log.yaml"), stringify(logConfig(dir)));
+    writeFileSync(join(dir, "signing.key"), signingKey(), { mode: 0o600 });
+    return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role) };
+  });
+
+  const state: StackState = {
+    version: 1,
+    profile: profile.id,
+    timeScale,
+    startedAt: new Date().toISOString(),
+    overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
+    servers,
+    caCert: tls.caCert,
+    targetFile: join(opts.stateDir, "target.env"),
+  };
+  for (const s of servers) {
+    s.pid = startSynapse(s);
+    log(`started ${s.role} (${s.serverName}) pid ${s.pid}`);
+  }
+  writeState(opts.stateDir, state);
+  try {
+    await Promise.all(servers.map((s) => waitHealthy(s)));
+    const tokens = {} as Record<Role, string>;
+    for (const s of servers) {
+      const admin = await registerWithSharedSecret(s.baseUrl, secrets[s.role]!.registration, {
+        username: "admin",
+        password: randomSecret(),
+        admin: true,
+        displayname: `Reference admin (${s.role})`,
+      });
+      tokens[s.role] = admin.access_token;
+    }
+    writeFileSync(state.targetFile, targetFileText(state, tokens, Object.fromEntries(ROLES.map((r) => [r, secrets[r]!.registration])) as Record<Role, string>), { mode: 0o600 });
+  } catch (e) {
+    await stackDown(opts.stateDir);
+    throw e;
+  }
+  return state;
+}
+
+async function stopProcess(s: ServerState): Promise<void> {
+  if (!isOurProcess(s.pid, s.config)) return;
+  try {
+    process.kill(s.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  try {
+    await waitFor(`${s.role} (pid ${s.pid}) to exit`, async () => (isOurProcess(s.pid, s.config) ? undefined : true), { timeoutMs: 15_000, intervalMs: 50 });
+  } catch {
+    try {
+      process.kill(s.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+    await backoff(100);
+  }
+}
+
+/** Stops every recorded server; a no-op when nothing runs. Returns the roles that were running. */
+export async function stackDown(stateDir: string): Promise<Role[]> {
+  const state = readState(stateDir);
+  if (!state) return [];
+  const running = state.servers.filter((s) => isOurProcess(s.pid, s.config)).map((s) => s.role);
+  await Promise.all(state.servers.map((s) => stopProcess(s)));
+  clearState(stateDir);
+  return running;
+}
+
+export interface ServerStatus {
+  role: Role;
+  serverName: string;
+  baseUrl: string;
+  pid: number;
+  alive: boolean;
+  healthy: boolean;
+}
+
+export async function stackStatus(stateDir: string): Promise<{ state?: StackState; servers: ServerStatus[] }> {
+  const state = readState(stateDir);
+  if (!state) return { servers: [] };
+  trustCa(state.caCert);
+  const servers = await Promise.all(state.servers.map(async (s) => {
+    const alive = isOurProcess(s.pid, s.config);
+    let healthy = false;
+    if (alive) {
+      try {
+        healthy = (await fetch(`${s.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).status === 200;
+      } catch {
+        healthy = false;
+      }
+    }
+    return { role: s.role, serverName: s.serverName, baseUrl: s.baseUrl, pid: s.pid, alive, healthy };
+  }));
+  return { state, servers };
+}

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync, writeFileSync, rmSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import type { Role } from "./generate.ts";
+
+/** What `stack up` records in the state folder, so `down`, `status` and `run` find the running instance. */
+export interface ServerState {
+  role: Role;
+  port: number;
+  pid: number;
+  dir: string;
+  config: string;
+  serverName: string;
+  baseUrl: string;
+}
+
+export interface StackState {
+  version: 1;
+  profile: string;
+  timeScale: number;
+  startedAt: string;
+  overlays: Partial<Record<Role, string>>;
+  servers: ServerState[];
+  caCert: string;
+  targetFile: string;
+}
+
+export function stateFile(dir: string): string {
+  return join(dir, "stack.json");
+}
+
+export function readState(dir: string): StackState | undefined {
+  const f = stateFile(dir);
+  if (!existsSync(f)) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, "utf8")) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(dir: string, state: StackState): void {
+  const f = stateFile(dir);
+  writeFileSync(`${f}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+  renameSync(`${f}.tmp`, f);
+}
+
+export function clearState(dir: string): void {
+  rmSync(stateFile(dir), { force: true });
+}
+
+/** True when `pid` is alive and is the Synapse started with `config` (a recycled pid is not ours). */
+export function isOurProcess(pid: number, config: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmd.includes(config);
+  } catch {
+    return false;
+  }
+}
