@@ -1,0 +1,42 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../config/errors.ts";
+import { reportsDir, stateDir } from "../config/paths.ts";
+import { loadTarget } from "../config/target.ts";
+import { parseDuration } from "../config/duration.ts";
+import { trustCa } from "../config/trust.ts";
+import { cleanupRun, cleanupStale, type CleanupResult } from "../matrix/cleanup.ts";
+import { isRunId } from "../matrix/run-id.ts";
+import { readState } from "../stack/state.ts";
+import { parse } from "./args.ts";
+
+const USAGE = "mxaccept cleanup [--target F.env] (--run ID | --stale [--older-than 2h])";
+
+export async function cleanupCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { target: { type: "string" }, run: { type: "string" }, stale: { type: "boolean" }, "older-than": { type: "string" } }, USAGE);
+  if (!values.run === !values.stale) throw new UserError(`give exactly one of --run ID and --stale; usage: ${USAGE}`);
+  let targetFile = values.target ? resolve(values.target) : undefined;
+  if (!targetFile) {
+    const state = readState(stateDir());
+    if (!state) throw new UserError("no --target given and no reference instance is running: pass --target F.env.");
+    targetFile = state.targetFile;
+  }
+  const target = loadTarget(targetFile);
+  if (target.caFile) trustCa(target.caFile);
+  let results: CleanupResult[];
+  if (values.run) {
+    if (!isRunId(values.run)) throw new UserError(`--run ${values.run}: not a run id (they look like 20261122-130501-a1b2; see reports/).`);
+    const ledger = join(reportsDir(), values.run, "ledger.jsonl");
+    results = await cleanupRun(target, values.run, existsSync(ledger) ? ledger : undefined);
+  } else {
+    const olderThan = parseDuration(values["older-than"] ?? "2h", "--older-than");
+    results = await cleanupStale(target, olderThan);
+  }
+  let errors = 0;
+  for (const r of results) {
+    console.log(`${r.server}: ${r.users} users deactivated and erased, ${r.rooms} rooms purged, ${r.media} media deleted`);
+    for (const e of r.errors) console.log(`  error: ${e}`);
+    errors += r.errors.length;
+  }
+  return errors ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+import { UserError } from "../config/errors.ts";
+import { stackCommand } from "./stack.ts";
+import { runCommand } from "./run.ts";
+import { cleanupCommand } from "./cleanup.ts";
+
+const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
+
+  mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N]
+  mxaccept run      [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]
+  mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
+
+Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
+Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
+
+const PLANNED: Record<string, string> = {
+  load: "load generation",
+  probe: "the availability canary",
+  sla: "SLA accounting",
+  bill: "the billing calculator",
+  report: "report rendering",
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "stack":
+      return stackCommand(rest);
+    case "run":
+      return runCommand(rest);
+    case "cleanup":
+      return cleanupCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return cmd === undefined ? 2 : 0;
+    default:
+      if (cmd in PLANNED) throw new UserError(`'mxaccept ${cmd}' (${PLANNED[cmd]}) is not available in this version yet; see README.md for what is.`);
+      throw new UserError(`unknown command "${cmd}": run 'mxaccept help' for the commands.`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UserError) {
+      console.error(`mxaccept: ${e.message}`);
+      process.exit(e.exitCode);
+    }
+    const err = e as Error;
+    console.error(`mxaccept: unexpected error: ${err?.message ?? String(e)} (set MXACCEPT_DEBUG=1 for details; please report it)`);
+    if (process.env.MXACCEPT_DEBUG === "1") console.error(err?.stack);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,124 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../config/errors.ts";
+import { loadProfile } from "../config/profile.ts";
+import { loadTarget, targetSecrets } from "../config/target.ts";
+import { projectRoot, reportsDir } from "../config/paths.ts";
+import { cleanupRun } from "../matrix/cleanup.ts";
+import { newRunId } from "../matrix/run-id.ts";
+import { stackUp, stackDown, runningStack } from "../stack/native.ts";
+import { readResults } from "../report/playwright-reporter.ts";
+import { contextEnv, type RunContext } from "../report/run-context.ts";
+import { formatTable } from "../report/table.ts";
+import { scrubSecrets } from "../report/scrub.ts";
+import { parse, STACK_OPTIONS, list } from "./args.ts";
+import { stackOptions } from "./stack.ts";
+import { preflight } from "./preflight.ts";
+
+const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]";
+const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
+
+function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): Promise<number> {
+  const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
+  if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm ci' and retry.");
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), ...extraArgs], {
+      cwd: projectRoot(),
+      stdio: "inherit",
+      env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}) },
+    });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      res(code ?? (signal ? 130 : 1));
+    });
+  });
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...STACK_OPTIONS,
+    target: { type: "string" },
+    suite: { type: "string" },
+    grep: { type: "string" },
+    "keep-data": { type: "boolean" },
+    workers: { type: "string" },
+  }, USAGE);
+  const suites = list(values.suite);
+  const badSuite = suites?.find((s) => !SUITES.includes(s));
+  if (badSuite) throw new UserError(`--suite ${badSuite}: unknown suite; choose from ${SUITES.join(", ")}.`);
+  if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) throw new UserError(`--workers ${values.workers}: must be a whole number >= 1.`);
+  if (values.grep) {
+    try {
+      new RegExp(values.grep);
+    } catch {
+      throw new UserError(`--grep ${values.grep}: not a valid regular expression.`);
+    }
+  }
+
+  let startedStack: string | undefined;
+  let targetFile: string;
+  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale"] as const;
+  if (values.target) {
+    const used = stackFlags.find((f) => values[f] !== undefined);
+    if (used) throw new UserError(`--${used} configures the embedded instance and cannot be used with --target; drop one of them.`);
+    targetFile = resolve(values.target);
+  } else {
+    const opts = stackOptions(values);
+    const running = runningStack(opts.stateDir);
+    if (running) {
+      const used = stackFlags.find((f) => values[f] !== undefined);
+      if (used) throw new UserError(`a reference instance is already running, so --${used} would not apply: run 'mxaccept stack down' first or drop --${used}.`);
+      if (values.profile && values.profile !== running.profile) throw new UserError(`the running reference instance has profile ${running.profile}, not ${values.profile}: run 'mxaccept stack down' first.`);
+      targetFile = running.targetFile;
+      console.error(`using the running reference instance (${opts.stateDir})`);
+    } else {
+      console.error("starting the embedded reference instance for this run …");
+      const t0 = performance.now();
+      const state = await stackUp({ ...opts, log: (l) => console.error(`  ${l}`) });
+      console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      startedStack = opts.stateDir;
+      targetFile = state.targetFile;
+    }
+  }
+
+  try {
+    const target = loadTarget(targetFile);
+    const profile = loadProfile(values.profile ?? target.profile ?? "managed-bundesmessenger");
+    await preflight(target);
+    const runId = newRunId();
+    const reportDir = join(reportsDir(), runId);
+    mkdirSync(reportDir, { recursive: true });
+    const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
+    console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
+
+    const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], values.workers);
+
+    if (values["keep-data"]) {
+      console.error(`kept the run's data (--keep-data): remove it with 'mxaccept cleanup --run ${runId}${values.target ? ` --target ${values.target}` : ""}'`);
+    } else {
+      const results = await cleanupRun(target, runId, join(reportDir, "ledger.jsonl"));
+      for (const r of results) {
+        if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
+      }
+    }
+    scrubSecrets(reportDir, targetSecrets(target));
+
+    if (!existsSync(join(reportDir, "results.json"))) {
+      throw new UserError(`the scenarios ended (exit ${code}) without writing results.json: see the output above.`, 1);
+    }
+    const results = readResults(reportDir);
+    console.log(formatTable(results));
+    console.log(`report: ${reportDir}`);
+    return results.summary.failed === 0 && code === 0 ? 0 : 1;
+  } finally {
+    if (startedStack) {
+      await stackDown(startedStack);
+      console.error("stopped the reference instance started for this run");
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { resolve } from "node:path";
+import { stateDir } from "../config/paths.ts";
+import { UserError } from "../config/errors.ts";
+import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/native.ts";
+import { parse, STACK_OPTIONS, list, timeScale } from "./args.ts";
+
+const USAGE = "mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--state-dir D]";
+
+export function stackOptions(values: Record<string, string | boolean | undefined>, profileFallback = "managed-bundesmessenger"): StackOptions {
+  const v = values as Record<string, string | undefined>;
+  return {
+    stateDir: v["state-dir"] ? resolve(v["state-dir"]) : stateDir(),
+    profile: v.profile ?? profileFallback,
+    overlays: { ...(v.overlay ? { hs1: v.overlay } : {}), ...(v["overlay-hs2"] ? { hs2: v["overlay-hs2"] } : {}), ...(v["overlay-hs3"] ? { hs3: v["overlay-hs3"] } : {}) },
+    with: list(v.with),
+    timeScale: timeScale(v["time-scale"]),
+  };
+}
+
+export async function stackCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, STACK_OPTIONS, USAGE);
+  const sub = positionals[0];
+  const opts = stackOptions(values);
+  if (sub === "up") {
+    const t0 = performance.now();
+    const state = await stackUp({ ...opts, log: (l) => console.error(l) });
+    console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, time scale ${state.timeScale})`);
+    for (const s of state.servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  logs ${s.dir}`);
+    console.log(`target file: ${state.targetFile}  (mxaccept run --target ${state.targetFile})`);
+    return 0;
+  }
+  if (sub === "down") {
+    const t0 = performance.now();
+    const stopped = await stackDown(opts.stateDir);
+    console.log(stopped.length ? `stopped ${stopped.join(", ")} in ${((performance.now() - t0) / 1000).toFixed(1)} s` : "no reference instance was running");
+    return 0;
+  }
+  if (sub === "status") {
+    const { state, servers } = await stackStatus(opts.stateDir);
+    if (!state) {
+      console.log(`no reference instance in ${opts.stateDir}`);
+      return 1;
+    }
+    console.log(`profile ${state.profile}, started ${state.startedAt}, time scale ${state.timeScale}`);
+    for (const s of servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  ${s.alive ? (s.healthy ? "healthy" : "running, not answering") : "not running"}`);
+    return servers.every((s) => s.healthy) ? 0 : 1;
+  }
+  throw new UserError(`unknown stack command "${sub ?? ""}"; usage: ${USAGE}`);
+}

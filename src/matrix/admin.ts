@@ -1,0 +1,131 @@
+import { requestJson, type RequestOptions } from "./http.ts";
+import { waitFor } from "./timeouts.ts";
+
+/** A typed client for the subset of the Synapse admin API the harness uses. */
+export interface AdminUser {
+  name: string;
+  admin: boolean;
+  deactivated: boolean;
+  displayname?: string | null;
+  creation_ts?: number;
+  threepids?: { medium: string; address: string }[];
+}
+
+export interface RoomDetails {
+  room_id: string;
+  name?: string | null;
+  creator?: string;
+  joined_members?: number;
+  encryption?: string | null;
+}
+
+export interface RoomEventRecord {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  origin_server_ts: number;
+}
+
+const enc = encodeURIComponent;
+
+export class AdminClient {
+  readonly baseUrl: string;
+  readonly #token: string;
+
+  constructor(baseUrl: string, token: string) {
+    this.baseUrl = baseUrl;
+    this.#token = token;
+  }
+
+  request<T>(method: string, path: string, opts: RequestOptions = {}) {
+    return requestJson<T>(this.baseUrl, method, path, { ...opts, token: this.#token });
+  }
+
+  async serverVersion(): Promise<string> {
+    return (await this.request<{ server_version: string }>("GET", "_synapse/admin/v1/server_version")).body.server_version;
+  }
+
+  /** The user behind the admin token, and whether the server says it is an admin. */
+  async whoami(): Promise<{ userId: string; admin: boolean }> {
+    const me = await this.request<{ user_id: string }>("GET", "_matrix/client/v3/account/whoami");
+    const { body } = await this.request<{ admin: boolean }>("GET", `_synapse/admin/v1/users/${enc(me.body.user_id)}/admin`);
+    return { userId: me.body.user_id, admin: body.admin };
+  }
+
+  async getUser(userId: string): Promise<AdminUser | undefined> {
+    const res = await this.request<AdminUser>("GET", `_synapse/admin/v2/users/${enc(userId)}`, { accept: [404] });
+    return res.status === 404 ? undefined : res.body;
+  }
+
+  async putUser(userId: string, body: Record<string, unknown>): Promise<AdminUser> {
+    return (await this.request<AdminUser>("PUT", `_synapse/admin/v2/users/${enc(userId)}`, { body })).body;
+  }
+
+  /** Users whose localpart or display name contains `name`, all pages. */
+  async listUsers(query: { name?: string; deactivated?: boolean } = {}): Promise<AdminUser[]> {
+    const users: AdminUser[] = [];
+    let from: string | undefined = "0";
+    while (from !== undefined) {
+      const page: { body: { users: AdminUser[]; next_token?: string | number } } = await this.request("GET", "_synapse/admin/v2/users", {
+        query: { from, limit: 500, name: query.name, guests: false, deactivated: query.deactivated ?? false },
+      });
+      users.push(...page.body.users);
+      from = page.body.next_token === undefined ? undefined : String(page.body.next_token);
+    }
+    return users;
+  }
+
+  async deactivate(userId: string, erase = true): Promise<void> {
+    await this.request("POST", `_synapse/admin/v1/deactivate/${enc(userId)}`, { body: { erase } });
+  }
+
+  /** Exempts a user from rate limits (0 = unlimited). */
+  async overrideRatelimit(userId: string): Promise<void> {
+    await this.request("POST", `_synapse/admin/v1/users/${enc(userId)}/override_ratelimit`, { body: { messages_per_second: 0, burst_count: 0 } });
+  }
+
+  async joinedRooms(userId: string): Promise<string[]> {
+    return (await this.request<{ joined_rooms: string[] }>("GET", `_synapse/admin/v1/users/${enc(userId)}/joined_rooms`)).body.joined_rooms;
+  }
+
+  async room(roomId: string): Promise<RoomDetails | undefined> {
+    const res = await this.request<RoomDetails>("GET", `_synapse/admin/v1/rooms/${enc(roomId)}`, { accept: [404] });
+    return res.status === 404 ? undefined : res.body;
+  }
+
+  async roomState(roomId: string): Promise<{ type: string; state_key: string; content: Record<string, unknown> }[]> {
+    return (await this.request<{ state: { type: string; state_key: string; content: Record<string, unknown> }[] }>("GET", `_synapse/admin/v1/rooms/${enc(roomId)}/state`)).body.state;
+  }
+
+  /** The room's events as the server stores them (newest first), read with admin rights. */
+  async roomMessages(roomId: string, limit = 100): Promise<RoomEventRecord[]> {
+    return (await this.request<{ chunk: RoomEventRecord[] }>("GET", `_synapse/admin/v1/rooms/${enc(roomId)}/messages`, { query: { dir: "b", limit } })).body.chunk;
+  }
+
+  /** Deletes and purges a room (admin API v2) and waits until the purge completes. */
+  async deleteRoom(roomId: string, timeoutMs = 120_000): Promise<void> {
+    const res = await this.request<{ delete_id: string }>("DELETE", `_synapse/admin/v2/rooms/${enc(roomId)}`, { body: { purge: true, block: false }, accept: [404] });
+    if (res.status === 404) return;
+    const id = res.body.delete_id;
+    await waitFor(`room ${roomId} to be purged`, async () => {
+      const s = await this.request<{ status: string; error?: string }>("GET", `_synapse/admin/v2/rooms/delete_status/${enc(id)}`);
+      if (s.body.status === "failed") throw new Error(`purge of ${roomId} failed: ${s.body.error ?? "no reason given"}`);
+      return s.body.status === "complete" ? true : undefined;
+    }, { timeoutMs, intervalMs: 200 });
+  }
+
+  /** Deletes every local media of a user; returns how many were deleted. */
+  async deleteUserMedia(userId: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const res = await this.request<{ total: number }>("DELETE", `_synapse/admin/v1/users/${enc(userId)}/media`, { query: { limit: 500 }, accept: [404] });
+      if (res.status === 404 || !res.body.total) return deleted;
+      deleted += res.body.total;
+    }
+  }
+
+  async mediaConfig(): Promise<Record<string, unknown>> {
+    return (await this.request<Record<string, unknown>>("GET", "_matrix/client/v1/media/config")).body;
+  }
+}

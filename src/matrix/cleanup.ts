@@ -1,0 +1,94 @@
+import type { HomeserverTarget, Target } from "../config/target.ts";
+import { AdminClient } from "./admin.ts";
+import { Ledger, type LedgerEntry } from "./ledger.ts";
+import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
+
+/**
+ * Removes what runs created: rooms created by run-tagged users are deleted and purged, their media deleted,
+ * the users deactivated and erased. Works from the server's own view (users named mxa-<runId>-…) plus the run's
+ * ledger, so it also cleans up after a run that crashed before it could record everything.
+ */
+export interface CleanupResult {
+  server: string;
+  users: number;
+  rooms: number;
+  media: number;
+  errors: string[];
+}
+
+function homeservers(target: Target): HomeserverTarget[] {
+  return [target, target.partner, target.outsider].filter((h): h is HomeserverTarget => !!h);
+}
+
+async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) => boolean, ledger: LedgerEntry[]): Promise<CleanupResult> {
+  const result: CleanupResult = { server: hs.serverName, users: 0, rooms: 0, media: 0, errors: [] };
+  if (!hs.adminToken) {
+    result.errors.push(`no admin token for ${hs.serverName}: cannot clean it up`);
+    return result;
+  }
+  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  const listed = await admin.listUsers({ name: TAG_PREFIX });
+  const userIds = new Set(listed.map((u) => u.name).filter((id) => {
+    const run = runIdOf(id);
+    return run !== undefined && selectRun(run) && id.endsWith(`:${hs.serverName}`);
+  }));
+  for (const e of ledger) if (e.kind === "user" && e.server === hs.serverName) userIds.add(e.id);
+  const rooms = new Set(ledger.filter((e) => e.kind === "room" && e.server === hs.serverName).map((e) => e.id));
+  for (const userId of userIds) {
+    try {
+      for (const r of await admin.joinedRooms(userId)) rooms.add(r);
+    } catch (e) {
+      if (!String((e as Error).message).includes("404")) result.errors.push(`rooms of ${userId}: ${(e as Error).message}`);
+    }
+  }
+  for (const roomId of rooms) {
+    try {
+      const details = await admin.room(roomId);
+      if (!details) continue;
+      // Only rooms the harness made: created by a run-tagged user of a selected run.
+      const creatorRun = details.creator ? runIdOf(details.creator) : undefined;
+      if (!creatorRun || !selectRun(creatorRun)) continue;
+      await admin.deleteRoom(roomId);
+      result.rooms++;
+    } catch (e) {
+      result.errors.push(`room ${roomId}: ${(e as Error).message}`);
+    }
+  }
+  for (const userId of userIds) {
+    try {
+      const user = await admin.getUser(userId);
+      if (!user) continue;
+      result.media += await admin.deleteUserMedia(userId);
+      if (!user.deactivated) {
+        await admin.deactivate(userId, true);
+        result.users++;
+      }
+    } catch (e) {
+      result.errors.push(`user ${userId}: ${(e as Error).message}`);
+    }
+  }
+  return result;
+}
+
+/** Cleans up one run on every homeserver of the target. */
+export async function cleanupRun(target: Target, runId: string, ledgerFile?: string): Promise<CleanupResult[]> {
+  const ledger = ledgerFile ? Ledger.read(ledgerFile) : [];
+  const results: CleanupResult[] = [];
+  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => r === runId, ledger));
+  return results;
+}
+
+/** Cleans up every run-tagged leftover older than `olderThanMs` (run ids carry their start time). */
+export async function cleanupStale(target: Target, olderThanMs: number, now = Date.now()): Promise<CleanupResult[]> {
+  const isStale = (runId: string) => {
+    const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(runId);
+    if (!m) return false;
+    const started = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+    return now - started >= olderThanMs;
+  };
+  const results: CleanupResult[] = [];
+  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, isStale, []));
+  return results;
+}
+
+export { runTag };

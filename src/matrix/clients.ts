@@ -1,0 +1,94 @@
+import { createClient, ClientEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
+import type { Logger } from "matrix-js-sdk/lib/logger.js";
+import loglevel from "loglevel";
+import type { TestUser } from "./users.ts";
+import { matrixFetch, requestJson } from "./http.ts";
+import { waitFor } from "./timeouts.ts";
+
+/**
+ * E2EE clients: matrix-js-sdk with its Rust crypto (WASM) in Node, in-memory crypto store, one fresh device per
+ * client (the device the user factory created), requests through the harness's 429-aware fetch.
+ */
+
+/**
+ * matrix-js-sdk also logs through a global `loglevel` logger (not the client's). Unless MXACCEPT_SDK_LOG=1,
+ * its "matrix…" loggers are made silent, including the ones it creates later.
+ */
+function silenceGlobalSdkLogger(): void {
+  if (process.env.MXACCEPT_SDK_LOG === "1") return;
+  const original = loglevel.methodFactory;
+  const silent: typeof original = function (this: unknown, method, level, name) {
+    return typeof name === "string" && name.startsWith("matrix") ? () => {} : original.call(this as never, method, level, name);
+  };
+  loglevel.methodFactory = silent;
+  for (const [name, l] of Object.entries(loglevel.getLoggers())) {
+    if (name.startsWith("matrix")) {
+      l.methodFactory = silent;
+      l.rebuild();
+    }
+  }
+}
+silenceGlobalSdkLogger();
+
+/** The SDK's log lines go nowhere unless MXACCEPT_SDK_LOG=1 (then to stderr, prefixed with the user). */
+function sdkLogger(prefix: string): Logger {
+  const on = process.env.MXACCEPT_SDK_LOG === "1";
+  const line = (...msg: unknown[]) => {
+    if (on) console.error(`[${prefix}]`, ...msg);
+  };
+  const l: Logger = { trace: line, debug: line, info: line, warn: line, error: line, getChild: (ns: string) => sdkLogger(`${prefix} ${ns}`) };
+  return l;
+}
+
+export async function waitForSyncPrepared(client: MatrixClient, timeoutMs = 60_000): Promise<void> {
+  if (client.isInitialSyncComplete()) return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`initial sync of ${client.getUserId()} did not complete`)), timeoutMs);
+    const onSync = (state: SyncState) => {
+      if (state === SyncState.Prepared || state === SyncState.Syncing) {
+        clearTimeout(timer);
+        client.off(ClientEvent.Sync, onSync);
+        resolve();
+      } else if (state === SyncState.Error) {
+        // keep waiting: the SDK retries; the timer bounds it
+      }
+    };
+    client.on(ClientEvent.Sync, onSync);
+  });
+}
+
+/** Waits until the server publishes this device's identity keys (so others can encrypt to it). */
+export async function waitForDeviceKeys(user: TestUser, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`device keys of ${user.userId}/${user.deviceId} to be published`, async () => {
+    const { body } = await requestJson<{ device_keys: Record<string, Record<string, unknown>> }>(user.baseUrl, "POST", "_matrix/client/v3/keys/query", {
+      token: user.accessToken,
+      body: { device_keys: { [user.userId]: [user.deviceId] } },
+    });
+    return body.device_keys[user.userId]?.[user.deviceId] ? true : undefined;
+  }, { timeoutMs });
+}
+
+export async function startE2eeClient(user: TestUser): Promise<MatrixClient> {
+  const client = createClient({
+    logger: sdkLogger(user.userId),
+    baseUrl: user.baseUrl,
+    accessToken: user.accessToken,
+    userId: user.userId,
+    deviceId: user.deviceId,
+    fetchFn: matrixFetch,
+  });
+  await client.initRustCrypto({ useIndexedDB: false });
+  await client.startClient({ initialSyncLimit: 20 });
+  try {
+    await waitForSyncPrepared(client);
+    await waitForDeviceKeys(user);
+  } catch (e) {
+    client.stopClient();
+    throw e;
+  }
+  return client;
+}
+
+export function stopClient(client: MatrixClient): void {
+  client.stopClient();
+}
