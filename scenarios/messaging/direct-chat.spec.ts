@@ -12,17 +12,17 @@ test("BUM-2.1.a1 direct chat between two persons: encrypted by the server's defa
   const { room_id: roomId } = await ca.createRoom({ is_direct: true, invite: [bob.userId], preset: Preset.TrustedPrivateChat, name: `${tag} direct` });
   ledger.record({ kind: "room", id: roomId, server: alice.serverName, test: testInfo.title });
 
+  // The room is encrypted because the server made it so: its state (read with admin rights) says Megolm.
+  const state = await admin.roomState(roomId);
+  const encryption = state.find((e) => e.type === "m.room.encryption");
+  expect(encryption?.content.algorithm, "m.room.encryption in the state of a room created without asking for it").toBe("m.megolm.v1.aes-sha2");
+
   const invite = await syncUntil(cb, membershipIs(roomId, bob.userId, "invite"));
   expect(invite).toBe(true);
   expect(cb.getRoom(roomId)?.getMember(bob.userId)?.events.member?.getContent().is_direct, "the invite reaches bob marked as a direct chat").toBe(true);
   await cb.joinRoom(roomId);
   await syncUntil(ca, allOf(membershipIs(roomId, bob.userId, "join"), roomIsEncrypted(roomId)));
   await syncUntil(cb, roomIsEncrypted(roomId));
-
-  // The room is encrypted because the server made it so: its state (read with admin rights) says Megolm.
-  const state = await admin.roomState(roomId);
-  const encryption = state.find((e) => e.type === "m.room.encryption");
-  expect(encryption?.content.algorithm, "m.room.encryption in the room state").toBe("m.megolm.v1.aes-sha2");
 
   const toBob = `Hallo Bob 👋 ${randomUUID()}`;
   const sent1 = await ca.sendTextMessage(roomId, toBob);

@@ -53,24 +53,33 @@ function firstLine(s: string): string {
 export function aggregate(profile: Profile, outcomes: TestOutcome[], missingReason = "no check implemented"): RequirementResult[] {
   return profile.requirements.map((req) => {
     const tests = outcomes.filter((o) => requirementIds(o.title).includes(req.id));
-    const base = {
+    const { status, reason } = verdict(req.check === "manual" ? req.manualReason?.en ?? "manual" : undefined, tests, missingReason);
+    return {
       id: req.id,
       title: req.title.en,
+      status,
+      ...(reason ? { reason } : {}),
       tests: tests.map((t) => ({ title: t.title, status: t.status, durationMs: t.durationMs, ...(t.error ? { error: t.error } : {}) })),
       evidence: tests.flatMap((t) => t.evidence),
     };
-    const failed = tests.filter((t) => t.status === "failed");
-    if (failed.length) return { ...base, status: "failed" as const, reason: firstLine(failed[0]!.error ?? "test failed") };
-    if (req.check === "manual") return { ...base, status: "manual" as const, reason: req.manualReason?.en };
-    if (tests.some((t) => t.status === "passed")) return { ...base, status: "passed" as const };
-    const manual = tests.flatMap((t) => t.annotations.filter((a) => a.type === "manual"));
-    if (manual.length) return { ...base, status: "manual" as const, reason: manual[0]!.description ?? "cannot be observed from outside" };
-    if (tests.length) {
-      const reasons = [...new Set(tests.flatMap((t) => t.annotations.filter((a) => a.type === "skip").map((a) => a.description ?? "")).filter(Boolean))];
-      return { ...base, status: "skipped" as const, reason: reasons.join("; ") || "skipped" };
-    }
-    return { ...base, status: "skipped" as const, reason: missingReason };
   });
+}
+
+/**
+ * One requirement's status from its tests: a failed test fails it; a manual requirement stays manual; a passed
+ * test passes it; tests that all declared the item unobservable (annotation "manual") make it manual; tests
+ * that were all skipped give their reasons; no test at all gives `missingReason`.
+ */
+function verdict(manualReason: string | undefined, tests: TestOutcome[], missingReason: string): { status: RequirementStatus; reason?: string } {
+  const failed = tests.find((t) => t.status === "failed");
+  if (failed) return { status: "failed", reason: firstLine(failed.error ?? "test failed") };
+  if (manualReason) return { status: "manual", reason: manualReason };
+  if (tests.some((t) => t.status === "passed")) return { status: "passed" };
+  const manual = tests.flatMap((t) => t.annotations.filter((a) => a.type === "manual"));
+  if (manual.length) return { status: "manual", reason: manual[0]!.description ?? "cannot be observed from outside" };
+  if (!tests.length) return { status: "skipped", reason: missingReason };
+  const reasons = [...new Set(tests.flatMap((t) => t.annotations.filter((a) => a.type === "skip").map((a) => a.description ?? "")).filter(Boolean))];
+  return { status: "skipped", reason: reasons.join("; ") || "skipped" };
 }
 
 export function summarize(requirements: RequirementResult[]): Results["summary"] {

@@ -44,13 +44,14 @@ export function federationAllowlist(layout: StackLayout, role: Role): string[] |
 }
 
 /**
- * Retention of the profile, scaled: lifetime = contract / timeScale; purge interval = min(1 day, lifetime / 10)
- * scaled likewise, at least 1 s. Synapse runs the first purge one interval after start.
+ * Retention of the profile, scaled for live-expiry tests: every lifetime = contract / timeScale, rounded to whole
+ * seconds (at least 1 s); message purge interval = min(1 day, message lifetime / 10), at least 1 s. Synapse runs
+ * the first purge one interval after start; media retention runs hourly whatever the scale (Synapse's constant).
  */
 export function retentionConfig(profile: Profile, timeScale: number): { retention: Yamlish; media_retention: Yamlish } {
-  const scale = (d: string | number) => Math.max(1000, Math.round(parseDuration(d) / timeScale));
+  const scale = (d: string | number) => Math.max(1000, Math.round(parseDuration(d) / timeScale / 1000) * 1000);
   const messages = scale(profile.contract.messageLifetime);
-  const interval = Math.max(1000, Math.round(Math.min(86_400_000 / timeScale, messages / 10)));
+  const interval = Math.max(1000, Math.round(Math.min(86_400_000, messages / 10) / 1000) * 1000);
   return {
     retention: {
       enabled: true,

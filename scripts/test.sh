@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The README's test command (npm test): the harness's self-tests (vitest), then the scenarios against the
+# embedded reference instance (mxaccept run, which starts and stops the instance). Ends with one line
+# "N passed, N failed, N skipped" over both.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/reports/npm-test"
+rm -rf "$OUT" && mkdir -p "$OUT"
+t0=$(date +%s)
+
+echo "== self-tests (vitest)"
+vitest run --reporter=default --reporter=json --outputFile.json="$OUT/vitest.json"
+vitest_rc=$?
+t1=$(date +%s)
+
+echo "== scenarios against the embedded reference instance (mxaccept run)"
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging
+run_rc=$?
+t2=$(date +%s)
+
+echo "timing: self-tests $((t1 - t0)) s, scenarios $((t2 - t1)) s"
+node - "$OUT" "$vitest_rc" "$run_rc" <<'JS'
+const fs = require("node:fs");
+const path = require("node:path");
+const [out, vitestRc, runRc] = process.argv.slice(2);
+let passed = 0, failed = 0, skipped = 0;
+try {
+  const v = JSON.parse(fs.readFileSync(path.join(out, "vitest.json"), "utf8"));
+  passed += v.numPassedTests; failed += v.numFailedTests; skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+  if (v.numFailedTestSuites > 0 && v.numFailedTests === 0) failed += v.numFailedTestSuites;
+} catch { failed += 1; console.error("self-tests wrote no results"); }
+const runs = fs.existsSync(path.join(out, "runs")) ? fs.readdirSync(path.join(out, "runs")) : [];
+let scenarioResults = false;
+for (const r of runs) {
+  const f = path.join(out, "runs", r, "playwright.json");
+  if (!fs.existsSync(f)) continue;
+  const s = JSON.parse(fs.readFileSync(f, "utf8")).stats;
+  passed += s.expected + s.flaky; failed += s.unexpected; skipped += s.skipped;
+  scenarioResults = true;
+}
+if (!scenarioResults) { failed += 1; console.error("the scenario run wrote no results"); }
+if (Number(vitestRc) !== 0 && failed === 0) failed += 1;
+if (Number(runRc) !== 0 && failed === 0) failed += 1;
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exitCode = failed ? 1 : 0;
+JS

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { loadProfile } from "../src/config/profile.ts";
+import { deepMerge } from "../src/stack/overlay.ts";
+import { generateHomeserver, retentionConfig, type StackLayout } from "../src/stack/generate.ts";
+
+const layout: StackLayout = {
+  host: "localhost",
+  timeScale: 1,
+  tls: { caCert: "/s/tls/ca.crt", cert: "/s/tls/server.crt", key: "/s/tls/server.key" },
+  servers: {
+    hs1: { port: 8481, dir: "/s/hs1", secrets: { registration: "r1", macaroon: "m1", form: "f1" } },
+    hs2: { port: 8482, dir: "/s/hs2", secrets: { registration: "r2", macaroon: "m2", form: "f2" } },
+    hs3: { port: 8483, dir: "/s/hs3", secrets: { registration: "r3", macaroon: "m3", form: "f3" } },
+  },
+};
+const bum = loadProfile("managed-bundesmessenger");
+
+describe("overlay merge", () => {
+  it("merges mappings, replaces lists and scalars, and deletes on null", () => {
+    const base = { a: { b: 1, c: [1, 2], d: { e: "x" } }, keep: true, gone: { x: 1 } };
+    const merged = deepMerge(base, { a: { b: 2, c: [3], d: { f: "y" } }, gone: null, added: { z: 1 } });
+    expect(merged).toEqual({ a: { b: 2, c: [3], d: { e: "x", f: "y" } }, keep: true, added: { z: 1 } });
+    expect(base.a.b).toBe(1); // inputs untouched
+  });
+});
+
+describe("homeserver config generator", () => {
+  it("makes hs1 and hs2 allow each other, and leaves hs3 (the outsider) without allowlist", () => {
+    expect(generateHomeserver(bum, layout, "hs1").federation_domain_whitelist).toEqual(["localhost:8481", "localhost:8482"]);
+    expect(generateHomeserver(bum, layout, "hs2").federation_domain_whitelist).toEqual(["localhost:8481", "localhost:8482"]);
+    expect(generateHomeserver(bum, layout, "hs3")).not.toHaveProperty("federation_domain_whitelist");
+  });
+  it("closes registration, keeps shared-secret registration, encrypts every room, and allows only loopback", () => {
+    const hs = generateHomeserver(bum, layout, "hs1");
+    expect(hs).toMatchObject({
+      server_name: "localhost:8481",
+      enable_registration: false,
+      registration_shared_secret: "r1",
+      encryption_enabled_by_default_for_room_type: "all",
+      trusted_key_servers: [],
+      ip_range_whitelist: ["127.0.0.0/8", "::1/128"],
+      federation_custom_ca_list: ["/s/tls/ca.crt"],
+      max_upload_size: "50M",
+      enable_authenticated_media: false,
+    });
+    expect(hs.listeners).toEqual([expect.objectContaining({ port: 8481, tls: true, bind_addresses: ["127.0.0.1"] })]);
+  });
+  it("sets retention from the profile, and divides it by the time scale", () => {
+    expect(retentionConfig(bum, 1)).toEqual({
+      retention: { enabled: true, default_policy: { max_lifetime: "1y" }, allowed_lifetime_max: "1y", purge_jobs: [{ interval: "1d" }] },
+      media_retention: { local_media_lifetime: "90d", remote_media_lifetime: "2w" },
+    });
+    // 1 year / 1,051,200 = 30 s; purge every 3 s.
+    expect(retentionConfig(bum, 1_051_200)).toEqual({
+      retention: { enabled: true, default_policy: { max_lifetime: "30s" }, allowed_lifetime_max: "30s", purge_jobs: [{ interval: "3s" }] },
+      media_retention: { local_media_lifetime: "7s", remote_media_lifetime: "1s" },
+    });
+    const vsm = loadProfile("vodafone-secure-messenger");
+    expect(retentionConfig(vsm, 1).retention).toMatchObject({ default_policy: { max_lifetime: "30d" } });
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Results } from "../src/report/results.ts";
+import { mxaccept } from "./helpers/cli.ts";
+
+/**
+ * The other direction: the harness must fail an instance that breaks a requirement. With encryption by default
+ * switched off on hs1, BUM-2.1.a1 (a direct chat is encrypted because the server says so) fails, and the run
+ * exits non-zero. The instance started for the run is stopped afterwards.
+ */
+describe("a broken instance fails the right requirement", () => {
+  it("encryption by default off fails BUM-2.1.a1", { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mxa-run-"));
+    const overlay = join(dir, "no-default-encryption.yaml");
+    writeFileSync(overlay, "encryption_enabled_by_default_for_room_type: 'off'\n");
+    const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+
+    const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2.1.a1", "--overlay", overlay], env);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/stopped the reference instance started for this run/);
+
+    const [runId] = readdirSync(join(dir, "reports"));
+    const results = JSON.parse(readFileSync(join(dir, "reports", runId!, "results.json"), "utf8")) as Results;
+    const a1 = results.requirements.find((r) => r.id === "BUM-2.1.a1")!;
+    expect(a1.status).toBe("failed");
+    expect(a1.reason).toMatch(/m\.room\.encryption/);
+    expect(results.summary.failed).toBe(1);
+    expect(results.summary.passed).toBe(0);
+    expect(run.stdout).toMatch(/BUM-2\.1\.a1\s+FAIL/);
+
+    // The report holds no secret of the instance it ran against.
+    const target = readFileSync(join(dir, "state", "target.env"), "utf8");
+    const secrets = [...target.matchAll(/^MXACCEPT_\w+_(?:TOKEN|SECRET)=(.+)$/gm)].map((m) => m[1]!);
+    expect(secrets.length).toBeGreaterThan(0);
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const f of walk(join(dir, "reports"))) {
+      const text = readFileSync(f, "utf8");
+      for (const s of secrets) expect(text.includes(s), `${f} contains a secret`).toBe(false);
+    }
+  });
+});
