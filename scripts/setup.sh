@@ -60,7 +60,7 @@ fi
 # 3. npm dependencies
 if [ ! -d "$ROOT/node_modules/matrix-js-sdk" ]; then
   say "installing npm dependencies"
-  (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null 2>&1) || fail "npm ci failed: run 'npm ci' in $ROOT to see why."
+  (cd "$ROOT" && npm install --no-audit --no-fund >/dev/null 2>&1) || fail "npm install failed: run 'npm install' in $ROOT to see why."
 fi
 
 # 4. Python venv with Synapse

@@ -21,7 +21,7 @@ const SUITES = ["messaging", "federation", "virus", "retention", "storage", "bil
 
 function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): Promise<number> {
   const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
-  if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm ci' and retry.");
+  if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm install' and retry.");
   return new Promise((res) => {
     const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), ...extraArgs], {
       cwd: projectRoot(),
