@@ -1,0 +1,21 @@
+import { test, expect, evidence } from "../../fixtures/index.ts";
+import { passwordLogin } from "../../src/matrix/users.ts";
+import { MatrixError } from "../../src/matrix/http.ts";
+
+test("VSM-7 a user with an e-mail address bound by the admin logs in with e-mail and password", async ({ users, admin, tag }, testInfo) => {
+  const u = await users.create("mail");
+  const email = `${tag}@behoerde.example`;
+  await admin.putUser(u.userId, { threepids: [{ medium: "email", address: email }] });
+  expect((await admin.getUser(u.userId))?.threepids?.map((t) => t.address), "the admin API shows the bound address").toContain(email);
+
+  const session = await passwordLogin(u.baseUrl, { type: "m.id.thirdparty", medium: "email", address: email }, u.password, "mxaccept e-mail login");
+  expect(session.user_id).toBe(u.userId);
+  expect(session.device_id).toBeTruthy();
+
+  // The password is really checked: the same address with a wrong password is refused.
+  const wrong = await passwordLogin(u.baseUrl, { type: "m.id.thirdparty", medium: "email", address: email }, `${u.password}x`).then(() => undefined, (e: unknown) => e);
+  expect(wrong).toBeInstanceOf(MatrixError);
+  expect((wrong as MatrixError).errcode).toBe("M_FORBIDDEN");
+
+  await evidence(testInfo, { requirement: "VSM-7", userId: u.userId, email, deviceId: session.device_id, wrongPassword: (wrong as MatrixError).errcode });
+});
