@@ -14,9 +14,11 @@ vitest run --reporter=default --reporter=json --outputFile.json="$OUT/vitest.jso
 vitest_rc=$?
 t1=$(date +%s)
 
-echo "== scenarios against the embedded reference instance (mxaccept run)"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging
+echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging --profile managed-bundesmessenger
 run_rc=$?
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging --profile vodafone-secure-messenger
+[ $? -ne 0 ] && run_rc=1
 t2=$(date +%s)
 
 echo "timing: self-tests $((t1 - t0)) s, scenarios $((t2 - t1)) s"

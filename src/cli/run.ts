@@ -39,6 +39,10 @@ function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): 
   });
 }
 
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     ...STACK_OPTIONS,
@@ -96,12 +100,16 @@ export async function runCommand(args: string[]): Promise<number> {
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
 
+    const t0 = performance.now();
     const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], values.workers);
+    console.error(`scenarios took ${seconds(t0)} s`);
 
     if (values["keep-data"]) {
       console.error(`kept the run's data (--keep-data): remove it with 'mxaccept cleanup --run ${runId}${values.target ? ` --target ${values.target}` : ""}'`);
     } else {
+      const t1 = performance.now();
       const results = await cleanupRun(target, runId, join(reportDir, "ledger.jsonl"));
+      console.error(`cleanup took ${seconds(t1)} s`);
       for (const r of results) {
         if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
       }
@@ -117,8 +125,9 @@ export async function runCommand(args: string[]): Promise<number> {
     return results.summary.failed === 0 && code === 0 ? 0 : 1;
   } finally {
     if (startedStack) {
+      const t2 = performance.now();
       await stackDown(startedStack);
-      console.error("stopped the reference instance started for this run");
+      console.error(`stopped the reference instance started for this run (${seconds(t2)} s)`);
     }
   }
 }

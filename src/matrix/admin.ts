@@ -1,5 +1,5 @@
 import { requestJson, type RequestOptions } from "./http.ts";
-import { waitFor } from "./timeouts.ts";
+import { waitFor, StopWaiting } from "./timeouts.ts";
 
 /** A typed client for the subset of the Synapse admin API the harness uses. */
 export interface AdminUser {
@@ -103,16 +103,26 @@ export class AdminClient {
     return (await this.request<{ chunk: RoomEventRecord[] }>("GET", `_synapse/admin/v1/rooms/${enc(roomId)}/messages`, { query: { dir: "b", limit } })).body.chunk;
   }
 
-  /** Deletes and purges a room (admin API v2) and waits until the purge completes. */
-  async deleteRoom(roomId: string, timeoutMs = 120_000): Promise<void> {
-    const res = await this.request<{ delete_id: string }>("DELETE", `_synapse/admin/v2/rooms/${enc(roomId)}`, { body: { purge: true, block: false }, accept: [404] });
-    if (res.status === 404) return;
-    const id = res.body.delete_id;
-    await waitFor(`room ${roomId} to be purged`, async () => {
-      const s = await this.request<{ status: string; error?: string }>("GET", `_synapse/admin/v2/rooms/delete_status/${enc(id)}`);
-      if (s.body.status === "failed") throw new Error(`purge of ${roomId} failed: ${s.body.error ?? "no reason given"}`);
-      return s.body.status === "complete" ? true : undefined;
-    }, { timeoutMs, intervalMs: 200 });
+  /**
+   * Deletes and purges a room (admin API v2) and waits until the purge completes. A purge that fails is tried
+   * again (Synapse's purge can race with events still being persisted, e.g. the kicks of the shutdown itself).
+   */
+  async deleteRoom(roomId: string, timeoutMs = 120_000, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.request<{ delete_id: string }>("DELETE", `_synapse/admin/v2/rooms/${enc(roomId)}`, { body: { purge: true, block: false }, accept: [404] });
+      if (res.status === 404) return;
+      const id = res.body.delete_id;
+      try {
+        await waitFor(`room ${roomId} to be purged`, async () => {
+          const s = await this.request<{ status: string; error?: string }>("GET", `_synapse/admin/v2/rooms/delete_status/${enc(id)}`);
+          if (s.body.status === "failed") throw new StopWaiting(`purge of ${roomId} failed: ${s.body.error ?? "no reason given (see the homeserver log)"}`);
+          return s.body.status === "complete" ? true : undefined;
+        }, { timeoutMs, intervalMs: 200 });
+        return;
+      } catch (e) {
+        if (!(e instanceof StopWaiting) || attempt >= attempts) throw e;
+      }
+    }
   }
 
   /** Deletes every local media of a user; returns how many were deleted. */

@@ -20,6 +20,9 @@ export function backoff(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Thrown by a probe to end `waitFor` at once: the awaited state can no longer come. */
+export class StopWaiting extends Error {}
+
 /**
  * Polls `probe` until it returns a value other than undefined, or throws when the deadline passes.
  * The error names what was awaited and the last reason the probe gave.
@@ -33,6 +36,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const v = await probe();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof StopWaiting) throw e;
       last = (e as Error).message;
     }
     if (Date.now() >= deadline) throw new Error(`timed out after ${scaled(opts.timeoutMs)} ms waiting for ${what}${last ? ` (last: ${last})` : ""}`);

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { DatabaseSync } from "node:sqlite";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
@@ -8,7 +9,7 @@ import { loadProfile } from "../config/profile.ts";
 import { projectRoot } from "../config/paths.ts";
 import { trustCa } from "../config/trust.ts";
 import { registerWithSharedSecret } from "../matrix/registration.ts";
-import { waitFor, backoff } from "../matrix/timeouts.ts";
+import { waitFor, backoff, StopWaiting } from "../matrix/timeouts.ts";
 import { ROLES, type Role, type StackLayout, generateHomeserver, logConfig, serverName, baseUrl } from "./generate.ts";
 import { deepMerge, isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
@@ -102,6 +103,27 @@ async function waitHealthy(server: ServerState): Promise<void> {
   });
 }
 
+/** Number of Synapse background updates still to run, read from the server's SQLite database. */
+function pendingBackgroundUpdates(server: ServerState): number {
+  const db = new DatabaseSync(join(server.dir, "homeserver.db"), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT count(*) AS n FROM background_updates").get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+/** A fresh database migrates in the background; the instance is ready when none of that is left. */
+async function waitBackgroundUpdates(server: ServerState): Promise<void> {
+  await waitFor(`${server.role} to finish its database background updates`, async () => {
+    if (!isOurProcess(server.pid, server.config)) throw new StopWaiting(`${server.role} exited: see ${server.dir}/homeserver.log`);
+    return pendingBackgroundUpdates(server) === 0 ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 200 }).catch((e) => {
+    throw new UserError(`${server.role} did not finish its database background updates: ${(e as Error).message}.`);
+  });
+}
+
 function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
   const by = Object.fromEntries(state.servers.map((s) => [s.role, s])) as Record<Role, ServerState>;
   const lines = [
@@ -189,6 +211,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   writeState(opts.stateDir, state);
   try {
     await Promise.all(servers.map((s) => waitHealthy(s)));
+    await Promise.all(servers.map((s) => waitBackgroundUpdates(s)));
     const tokens = {} as Record<Role, string>;
     for (const s of servers) {
       const admin = await registerWithSharedSecret(s.baseUrl, secrets[s.role]!.registration, {

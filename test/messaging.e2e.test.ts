@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Results } from "../src/report/results.ts";
+import { mxaccept } from "./helpers/cli.ts";
+
+/**
+ * The messaging checks in the other direction: an instance that breaks a requirement must fail it.
+ * Each case starts the reference instance with an overlay, runs the messaging suite, and reads results.json.
+ */
+async function runWithOverlay(overlayYaml: string, args: string[]): Promise<{ code: number; results: Results; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "mxa-msg-"));
+  const overlay = join(dir, "overlay.yaml");
+  writeFileSync(overlay, overlayYaml);
+  const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+  const run = await mxaccept(["run", "--suite", "messaging", "--overlay", overlay, ...args], env);
+  const [runId] = readdirSync(join(dir, "reports"));
+  const results = JSON.parse(readFileSync(join(dir, "reports", runId!, "results.json"), "utf8")) as Results;
+  return { code: run.code, results, stderr: run.stderr };
+}
+
+const status = (r: Results) => Object.fromEntries(r.requirements.filter((q) => q.tests.length).map((q) => [q.id, q.status]));
+
+describe("messaging checks fail a broken instance", () => {
+  it("encryption by default off fails BUM-2.1.d (and BUM-2.1.a1, which requires the same)", { timeout: 300_000 }, async () => {
+    const { code, results } = await runWithOverlay("encryption_enabled_by_default_for_room_type: 'off'\n", ["--grep", "BUM-2\\.1\\.(a1|d) "]);
+    expect(code).toBe(1);
+    expect(status(results)).toEqual({ "BUM-2.1.a1": "failed", "BUM-2.1.d": "failed" });
+    expect(results.requirements.find((r) => r.id === "BUM-2.1.d")!.reason).toMatch(/without m\.room\.encryption|m\.room\.encryption/);
+  });
+
+  it("a user directory limited to shared rooms fails exactly BUM-2.1.e, every other messaging check passes", { timeout: 300_000 }, async () => {
+    const { code, results } = await runWithOverlay("user_directory:\n  enabled: true\n  search_all_users: false\n", []);
+    expect(code).toBe(1);
+    const s = status(results);
+    expect(s["BUM-2.1.e"]).toBe("failed");
+    expect(results.requirements.find((r) => r.id === "BUM-2.1.e")!.reason).toMatch(/user directory finds/);
+    const others = Object.entries(s).filter(([id]) => id !== "BUM-2.1.e");
+    expect(others.length).toBeGreaterThanOrEqual(8);
+    for (const [id, st] of others) expect(st, id).toBe("passed");
+  });
+});
