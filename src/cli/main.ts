@@ -2,12 +2,14 @@ import { UserError } from "../config/errors.ts";
 import { stackCommand } from "./stack.ts";
 import { runCommand } from "./run.ts";
 import { cleanupCommand } from "./cleanup.ts";
+import { billCommand } from "./bill.ts";
 
 const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
 
   mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N]
   mxaccept run      [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]
   mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
+  mxaccept bill     [--profile ID] (--users N --storage-gb G | --target F.env)
 
 Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
 Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
@@ -16,7 +18,6 @@ const PLANNED: Record<string, string> = {
   load: "load generation",
   probe: "the availability canary",
   sla: "SLA accounting",
-  bill: "the billing calculator",
   report: "report rendering",
 };
 
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case "cleanup":
       return cleanupCommand(rest);
+    case "bill":
+      return billCommand(rest);
     case undefined:
     case "help":
     case "--help":
