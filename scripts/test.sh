@@ -15,7 +15,7 @@ vitest_rc=$?
 t1=$(date +%s)
 
 echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging --profile managed-bundesmessenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing --profile managed-bundesmessenger
 run_rc=$?
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging --profile vodafone-secure-messenger
 [ $? -ne 0 ] && run_rc=1
