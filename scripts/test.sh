@@ -15,9 +15,9 @@ vitest_rc=$?
 t1=$(date +%s)
 
 echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing --profile managed-bundesmessenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage --profile managed-bundesmessenger
 run_rc=$?
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging --profile vodafone-secure-messenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage --profile vodafone-secure-messenger --size-scale 1024
 [ $? -ne 0 ] && run_rc=1
 t2=$(date +%s)
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../src/config/profile.ts";
 import { deepMerge } from "../src/stack/overlay.ts";
-import { generateHomeserver, retentionConfig, type StackLayout } from "../src/stack/generate.ts";
+import { generateHomeserver, retentionConfig, storageLimitConfig, type StackLayout } from "../src/stack/generate.ts";
 
 const layout: StackLayout = {
   host: "localhost",
   timeScale: 1,
+  sizeScale: 1,
   tls: { caCert: "/s/tls/ca.crt", cert: "/s/tls/server.crt", key: "/s/tls/server.key" },
   servers: {
     hs1: { port: 8481, dir: "/s/hs1", secrets: { registration: "r1", macaroon: "m1", form: "f1" } },
@@ -57,5 +58,12 @@ describe("homeserver config generator", () => {
     });
     const vsm = loadProfile("vodafone-secure-messenger");
     expect(retentionConfig(vsm, 1).retention).toMatchObject({ default_policy: { max_lifetime: "30d" } });
+  });
+  it("limits storage per user only where the contract says so, divided by the size scale", () => {
+    const vsm = loadProfile("vodafone-secure-messenger");
+    expect(storageLimitConfig(vsm, 1)).toEqual({ media_upload_limits: [{ time_period: "30d", max_size: 1024 ** 3 }] });
+    expect(storageLimitConfig(vsm, 1024)).toEqual({ media_upload_limits: [{ time_period: "30d", max_size: 1024 ** 2 }] });
+    expect(storageLimitConfig(bum, 1024), "BuM storage is pooled, never refused").toEqual({});
+    expect(generateHomeserver(bum, layout, "hs1")).not.toHaveProperty("media_upload_limits");
   });
 });

@@ -1,24 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
-import { mxaccept } from "./helpers/cli.ts";
+import { runWithOverlayOn } from "./helpers/cli.ts";
 
 /**
  * The messaging checks in the other direction: an instance that breaks a requirement must fail it.
  * Each case starts the reference instance with an overlay, runs the messaging suite, and reads results.json.
  */
-async function runWithOverlay(overlayYaml: string, args: string[]): Promise<{ code: number; results: Results; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "mxa-msg-"));
-  const overlay = join(dir, "overlay.yaml");
-  writeFileSync(overlay, overlayYaml);
-  const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
-  const run = await mxaccept(["run", "--suite", "messaging", "--overlay", overlay, ...args], env);
-  const [runId] = readdirSync(join(dir, "reports"));
-  const results = JSON.parse(readFileSync(join(dir, "reports", runId!, "results.json"), "utf8")) as Results;
-  return { code: run.code, results, stderr: run.stderr };
-}
+const runWithOverlay = (overlayYaml: string, args: string[]) => runWithOverlayOn("messaging", overlayYaml, args);
 
 const status = (r: Results) => Object.fromEntries(r.requirements.filter((q) => q.tests.length).map((q) => [q.id, q.status]));
 

@@ -17,6 +17,7 @@ export const STACK_OPTIONS = {
   "overlay-hs3": { type: "string" },
   with: { type: "string" },
   "time-scale": { type: "string" },
+  "size-scale": { type: "string" },
   "state-dir": { type: "string" },
 } as const;
 
@@ -24,9 +25,9 @@ export function list(value: string | undefined): string[] | undefined {
   return value ? value.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
-export function timeScale(value: string | undefined): number | undefined {
+export function scale(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 1) throw new UserError(`--time-scale ${value}: must be a number >= 1 (1 = the contract's durations).`);
+  if (!Number.isFinite(n) || n < 1) throw new UserError(`--${flag} ${value}: must be a number >= 1 (1 = the contract's figures).`);
   return n;
 }

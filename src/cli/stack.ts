@@ -2,9 +2,9 @@ import { resolve } from "node:path";
 import { stateDir } from "../config/paths.ts";
 import { UserError } from "../config/errors.ts";
 import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/native.ts";
-import { parse, STACK_OPTIONS, list, timeScale } from "./args.ts";
+import { parse, STACK_OPTIONS, list, scale } from "./args.ts";
 
-const USAGE = "mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--state-dir D]";
+const USAGE = "mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--state-dir D]";
 
 export function stackOptions(values: Record<string, string | boolean | undefined>, profileFallback = "managed-bundesmessenger"): StackOptions {
   const v = values as Record<string, string | undefined>;
@@ -13,7 +13,8 @@ export function stackOptions(values: Record<string, string | boolean | undefined
     profile: v.profile ?? profileFallback,
     overlays: { ...(v.overlay ? { hs1: v.overlay } : {}), ...(v["overlay-hs2"] ? { hs2: v["overlay-hs2"] } : {}), ...(v["overlay-hs3"] ? { hs3: v["overlay-hs3"] } : {}) },
     with: list(v.with),
-    timeScale: timeScale(v["time-scale"]),
+    timeScale: scale("time-scale", v["time-scale"]),
+    sizeScale: scale("size-scale", v["size-scale"]),
   };
 }
 
@@ -24,7 +25,7 @@ export async function stackCommand(args: string[]): Promise<number> {
   if (sub === "up") {
     const t0 = performance.now();
     const state = await stackUp({ ...opts, log: (l) => console.error(l) });
-    console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, time scale ${state.timeScale})`);
+    console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, time scale ${state.timeScale}, size scale ${state.sizeScale})`);
     for (const s of state.servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  logs ${s.dir}`);
     console.log(`target file: ${state.targetFile}  (mxaccept run --target ${state.targetFile})`);
     return 0;

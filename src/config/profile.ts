@@ -44,6 +44,7 @@ export const ProfileSchema = z
         remoteMediaLifetime: Duration,
         storagePerUserGiB: z.number().positive(),
         storageStepGiB: z.number().positive(),
+        perUserStorageLimit: z.boolean(),
         availabilityTarget: z.number().gt(0).lt(1),
         maxUploadSize: z.string().regex(/^\d+[KMG]?$/),
         groupSizeLimit: z.number().int().positive().nullable(),

@@ -37,6 +37,7 @@ const keys = {
   MXACCEPT_DESTRUCTIVE: z.enum(["allow", "deny"]).default("deny"),
   MXACCEPT_EMBEDDED: z.enum(["0", "1"]).default("0"),
   MXACCEPT_TIME_SCALE: z.coerce.number().positive("must be a positive number").default(1),
+  MXACCEPT_SIZE_SCALE: z.coerce.number().positive("must be a positive number").default(1),
 } as const;
 
 const TargetEnv = z.object(keys).strict();
@@ -66,6 +67,8 @@ export interface Target extends HomeserverTarget {
   embedded: boolean;
   /** Durations of the reference instance are divided by this (live-expiry tests); 1 for any real target. */
   timeScale: number;
+  /** Storage quotas of the reference instance are divided by this (so tests do not write gigabytes); 1 elsewhere. */
+  sizeScale: number;
 }
 
 function homeserver(env: TargetEnv, role: "PARTNER" | "OUTSIDER", source: string): HomeserverTarget | undefined {
@@ -120,6 +123,7 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     destructive: env.MXACCEPT_DESTRUCTIVE === "allow",
     embedded: env.MXACCEPT_EMBEDDED === "1",
     timeScale: env.MXACCEPT_TIME_SCALE,
+    sizeScale: env.MXACCEPT_SIZE_SCALE,
   };
 }
 

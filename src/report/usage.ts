@@ -9,7 +9,10 @@ import { runIdOf } from "../matrix/run-id.ts";
 export interface Usage {
   users: number;
   storageGB: number;
+  /** Local media of the customer's users (what is billed). */
   mediaBytes: number;
+  /** Local media of mxaccept's own run-tagged users: measured, not billed, removed by cleanup. */
+  harnessBytes: number;
   perUser: { userId: string; mediaBytes: number; mediaCount: number }[];
   note: string;
 }
@@ -27,12 +30,14 @@ export async function measureUsage(admin: AdminClient): Promise<Usage> {
     perUser.push(...page.body.users.map((u) => ({ userId: u.user_id, mediaBytes: u.media_length, mediaCount: u.media_count })));
     from = page.body.next_token === undefined ? undefined : String(page.body.next_token);
   }
-  const mediaBytes = perUser.reduce((s, u) => s + u.mediaBytes, 0);
+  const mediaBytes = perUser.filter((u) => !runIdOf(u.userId)).reduce((s, u) => s + u.mediaBytes, 0);
+  const harnessBytes = perUser.filter((u) => runIdOf(u.userId)).reduce((s, u) => s + u.mediaBytes, 0);
   return {
     users: counted.length,
     storageGB: Math.round((mediaBytes / GIB) * 1000) / 1000,
     mediaBytes,
+    harnessBytes,
     perUser,
-    note: `${counted.length} registered users (local, active, no guests, bots or support accounts, without mxaccept's run-tagged users; ${all.length - counted.length} accounts left out), ${mediaBytes} bytes of local media`,
+    note: `${counted.length} registered users (local, active, no guests, bots or support accounts, without mxaccept's run-tagged users; ${all.length - counted.length} accounts left out), ${mediaBytes} bytes of local media (plus ${harnessBytes} bytes of mxaccept's own test uploads, not billed)`,
   };
 }

@@ -27,6 +27,8 @@ export interface StackLayout {
   tls: { caCert: string; cert: string; key: string };
   /** Every contractual lifetime is divided by this, so expiry can be observed live. 1 = contract durations. */
   timeScale: number;
+  /** Per-user storage quotas are divided by this, so quota tests do not write gigabytes. 1 = the contract. */
+  sizeScale: number;
 }
 
 export function serverName(layout: StackLayout, role: Role): string {
@@ -64,6 +66,17 @@ export function retentionConfig(profile: Profile, timeScale: number): { retentio
       remote_media_lifetime: formatDuration(scale(profile.contract.remoteMediaLifetime)),
     },
   };
+}
+
+/**
+ * A per-user storage limit (VSM: 1 GB per user), enforced with Synapse's media_upload_limits: the sum of a
+ * user's uploads over the contract's media lifetime (older media is deleted anyway) may not pass
+ * storagePerUser / sizeScale. Pooled storage (BuM) has no such limit.
+ */
+export function storageLimitConfig(profile: Profile, sizeScale: number): Yamlish {
+  if (!profile.contract.perUserStorageLimit) return {};
+  const maxBytes = Math.floor((profile.contract.storagePerUserGiB * 1024 ** 3) / sizeScale);
+  return { media_upload_limits: [{ time_period: formatDuration(parseDuration(profile.contract.localMediaLifetime)), max_size: maxBytes }] };
 }
 
 export function loadBaseTemplate(): Yamlish {
@@ -122,6 +135,7 @@ export function generateHomeserver(profile: Profile, layout: StackLayout, role: 
     max_upload_size: profile.contract.maxUploadSize,
     ...(allow ? { federation_domain_whitelist: allow } : {}),
     ...retentionConfig(profile, layout.timeScale),
+    ...storageLimitConfig(profile, layout.sizeScale),
   };
   return deepMerge(deepMerge(base, profile.reference.homeserver), perServer);
 }

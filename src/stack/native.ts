@@ -31,6 +31,7 @@ export interface StackOptions {
   overlays?: Partial<Record<Role, string>>;
   with?: string[];
   timeScale?: number;
+  sizeScale?: number;
   /** Progress lines (for the CLI); silent when absent. */
   log?: (line: string) => void;
 }
@@ -145,6 +146,7 @@ function targetFileText(state: StackState, tokens: Record<Role, string>, secrets
     "MXACCEPT_DESTRUCTIVE=allow",
     "MXACCEPT_EMBEDDED=1",
     `MXACCEPT_TIME_SCALE=${state.timeScale}`,
+    `MXACCEPT_SIZE_SCALE=${state.sizeScale}`,
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -161,6 +163,8 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const profile = loadProfile(opts.profile);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
+  const sizeScale = opts.sizeScale ?? 1;
+  if (!(sizeScale >= 1)) throw new UserError(`--size-scale ${sizeScale}: must be a number >= 1.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
 
@@ -177,6 +181,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const layout: StackLayout = {
     host: "localhost",
     timeScale,
+    sizeScale,
     tls: { caCert: tls.caCert, cert: tls.cert, key: tls.key },
     servers: Object.fromEntries(ROLES.map((r, i) => [r, { port: ports[i]!, dir: join(opts.stateDir, r), secrets: secrets[r]! }])) as StackLayout["servers"],
   };
@@ -198,6 +203,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     version: 1,
     profile: profile.id,
     timeScale,
+    sizeScale,
     startedAt: new Date().toISOString(),
     overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
     servers,

@@ -17,6 +17,7 @@ export interface StackState {
   version: 1;
   profile: string;
   timeScale: number;
+  sizeScale: number;
   startedAt: string;
   overlays: Partial<Record<Role, string>>;
   servers: ServerState[];

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Results } from "../../src/report/results.ts";
 import { projectRoot } from "../../src/config/paths.ts";
 
 export interface CliResult {
@@ -29,4 +32,20 @@ export function mxaccept(args: string[], env: Record<string, string> = {}, timeo
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts the reference instance for one run with an overlay on hs1, runs the given suites, and returns the
+ * exit code and results.json: the harness's check in the other direction.
+ */
+export async function runWithOverlayOn(suites: string, overlayYaml: string, args: string[]): Promise<{ code: number; results: Results; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "mxa-overlay-"));
+  const overlay = join(dir, "overlay.yaml");
+  writeFileSync(overlay, overlayYaml);
+  const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+  const run = await mxaccept(["run", "--suite", suites, "--overlay", overlay, ...args], env);
+  const [runId] = readdirSync(join(dir, "reports"));
+  if (!runId) throw new Error(`the run wrote no report: ${run.stderr}`);
+  const results = JSON.parse(readFileSync(join(dir, "reports", runId, "results.json"), "utf8")) as Results;
+  return { code: run.code, results, stderr: run.stderr };
 }
