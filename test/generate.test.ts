@@ -54,10 +54,14 @@ describe("homeserver config generator", () => {
     // 1 year / 1,051,200 = 30 s; purge every 3 s.
     expect(retentionConfig(bum, 1_051_200)).toEqual({
       retention: { enabled: true, default_policy: { max_lifetime: "30s" }, allowed_lifetime_max: "30s", purge_jobs: [{ interval: "3s" }] },
-      media_retention: { local_media_lifetime: "7s", remote_media_lifetime: "1s" },
+      media_retention: { local_media_lifetime: "90d", remote_media_lifetime: "2w" },
     });
     const vsm = loadProfile("vodafone-secure-messenger");
     expect(retentionConfig(vsm, 1).retention).toMatchObject({ default_policy: { max_lifetime: "30d" } });
+  });
+  it("runs the media retention job on the scaled clock only on scaled instances", () => {
+    expect(generateHomeserver(bum, layout, "hs1")).not.toHaveProperty("modules");
+    expect(generateHomeserver(bum, { ...layout, timeScale: 1_051_200 }, "hs1").modules).toEqual([{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: 1000 } }]);
   });
   it("limits storage per user only where the contract says so, divided by the size scale", () => {
     const vsm = loadProfile("vodafone-secure-messenger");

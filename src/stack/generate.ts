@@ -46,13 +46,15 @@ export function federationAllowlist(layout: StackLayout, role: Role): string[] |
 }
 
 /**
- * Retention of the profile, scaled for live-expiry tests: every lifetime = contract / timeScale, rounded to whole
- * seconds (at least 1 s); message purge interval = min(1 day, message lifetime / 10), at least 1 s. Synapse runs
- * the first purge one interval after start; media retention runs hourly whatever the scale (Synapse's constant).
+ * Retention of the profile, scaled for live-expiry tests: message lifetime = contract / timeScale, rounded to
+ * whole seconds (at least 1 s); message purge interval = min(1 day, message lifetime / 10), at least 1 s (Synapse
+ * runs the first purge one interval after start). Media lifetimes stay as contracted: media tests backdate
+ * media instead of waiting, and only the media check period is scaled (see mediaRetentionClock).
  */
 export function retentionConfig(profile: Profile, timeScale: number): { retention: Yamlish; media_retention: Yamlish } {
   const scale = (d: string | number) => Math.max(1000, Math.round(parseDuration(d) / timeScale / 1000) * 1000);
   const messages = scale(profile.contract.messageLifetime);
+  const contract = (d: string | number) => formatDuration(parseDuration(d));
   const interval = Math.max(1000, Math.round(Math.min(86_400_000, messages / 10) / 1000) * 1000);
   return {
     retention: {
@@ -62,8 +64,8 @@ export function retentionConfig(profile: Profile, timeScale: number): { retentio
       purge_jobs: [{ interval: formatDuration(interval) }],
     },
     media_retention: {
-      local_media_lifetime: formatDuration(scale(profile.contract.localMediaLifetime)),
-      remote_media_lifetime: formatDuration(scale(profile.contract.remoteMediaLifetime)),
+      local_media_lifetime: contract(profile.contract.localMediaLifetime),
+      remote_media_lifetime: contract(profile.contract.remoteMediaLifetime),
     },
   };
 }
@@ -77,6 +79,15 @@ export function storageLimitConfig(profile: Profile, sizeScale: number): Yamlish
   if (!profile.contract.perUserStorageLimit) return {};
   const maxBytes = Math.floor((profile.contract.storagePerUserGiB * 1024 ** 3) / sizeScale);
   return { media_upload_limits: [{ time_period: formatDuration(parseDuration(profile.contract.localMediaLifetime)), max_size: maxBytes }] };
+}
+
+/** Synapse checks media retention hourly (a constant); scaled instances run the same job every hour / timeScale. */
+export const MEDIA_RETENTION_CHECK_MS = 3_600_000;
+
+export function mediaRetentionClock(timeScale: number): Yamlish {
+  if (timeScale <= 1) return {};
+  const period = Math.max(1000, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale));
+  return { modules: [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: period } }] };
 }
 
 export function loadBaseTemplate(): Yamlish {
@@ -136,6 +147,7 @@ export function generateHomeserver(profile: Profile, layout: StackLayout, role: 
     ...(allow ? { federation_domain_whitelist: allow } : {}),
     ...retentionConfig(profile, layout.timeScale),
     ...storageLimitConfig(profile, layout.sizeScale),
+    ...mediaRetentionClock(layout.timeScale),
   };
   return deepMerge(deepMerge(base, profile.reference.homeserver), perServer);
 }

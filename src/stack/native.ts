@@ -83,7 +83,7 @@ function startSynapse(server: ServerState): number {
     cwd: server.dir,
     detached: true,
     stdio: ["ignore", out, out],
-    env: { ...process.env, PYTHONUNBUFFERED: "1", SYNAPSE_ASYNC_IO_REACTOR: "0" },
+    env: { ...process.env, PYTHONUNBUFFERED: "1", SYNAPSE_ASYNC_IO_REACTOR: "0", PYTHONPATH: join(projectRoot(), "stack", "modules") },
   });
   closeSync(out);
   child.unref();
