@@ -64,6 +64,17 @@ export async function runCommand(args: string[]): Promise<number> {
     }
   }
 
+  // Ctrl-C or SIGTERM at any point: finish the current step, then stop what this run started (the finally below).
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const checkInterrupted = () => {
+    if (interrupted) throw new UserError(`interrupted (${interrupted}): stopped before the end; what this run created is being removed.`, 130);
+  };
+
   let startedStack: string | undefined;
   let targetFile: string;
   const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale"] as const;
@@ -82,15 +93,16 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`using the running reference instance (${opts.stateDir})`);
     } else {
       console.error("starting the embedded reference instance for this run …");
+      startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();
       const state = await stackUp({ ...opts, log: (l) => console.error(`  ${l}`) });
       console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      startedStack = opts.stateDir;
       targetFile = state.targetFile;
     }
   }
 
   try {
+    checkInterrupted();
     const target = loadTarget(targetFile);
     const profile = loadProfile(values.profile ?? target.profile ?? "managed-bundesmessenger");
     await preflight(target);
@@ -101,6 +113,7 @@ export async function runCommand(args: string[]): Promise<number> {
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
 
     const t0 = performance.now();
+    checkInterrupted();
     const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], values.workers);
     console.error(`scenarios took ${seconds(t0)} s`);
 
@@ -124,6 +137,8 @@ export async function runCommand(args: string[]): Promise<number> {
     console.log(`report: ${reportDir}`);
     return results.summary.failed === 0 && code === 0 ? 0 : 1;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (startedStack) {
       const t2 = performance.now();
       await stackDown(startedStack);
