@@ -27,6 +27,7 @@ export async function stackCommand(args: string[]): Promise<number> {
     const state = await stackUp({ ...opts, log: (l) => console.error(l) });
     console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, time scale ${state.timeScale}, size scale ${state.sizeScale})`);
     for (const s of state.servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  logs ${s.dir}`);
+    for (const p of state.parts ?? []) console.log(`  ${p.part}  ${p.name}  pid ${p.pid}${p.log ? `  log ${p.log}` : ""}`);
     console.log(`target file: ${state.targetFile}  (mxaccept run --target ${state.targetFile})`);
     return 0;
   }
@@ -37,14 +38,15 @@ export async function stackCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (sub === "status") {
-    const { state, servers } = await stackStatus(opts.stateDir);
+    const { state, servers, parts } = await stackStatus(opts.stateDir);
     if (!state) {
       console.log(`no reference instance in ${opts.stateDir}`);
       return 1;
     }
     console.log(`profile ${state.profile}, started ${state.startedAt}, time scale ${state.timeScale}`);
     for (const s of servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  ${s.alive ? (s.healthy ? "healthy" : "running, not answering") : "not running"}`);
-    return servers.every((s) => s.healthy) ? 0 : 1;
+    for (const p of parts) console.log(`  ${p.part}  ${p.name}  pid ${p.pid}  ${p.alive ? "running" : "not running"}`);
+    return servers.every((s) => s.healthy) && parts.every((p) => p.alive) ? 0 : 1;
   }
   throw new UserError(`unknown stack command "${sub ?? ""}"; usage: ${USAGE}`);
 }

@@ -15,15 +15,11 @@ import { deepMerge, isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
 import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
+import type { PartPlan, PartProcess } from "./parts.ts";
+import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
-export const SUPPORTED_WITH = [] as const;
-export const PLANNED_WITH: Record<string, string> = {
-  scanner: "the content scanner (virus-blocking suite)",
-  keycloak: "Keycloak (identity suite)",
-  postgres: "PostgreSQL (load suite)",
-};
 
 export interface StackOptions {
   stateDir: string;
@@ -74,7 +70,8 @@ function tail(file: string, lines = 5): string {
 export function runningStack(stateDir: string): StackState | undefined {
   const state = readState(stateDir);
   if (!state) return undefined;
-  return state.servers.some((s) => isOurProcess(s.pid, s.config)) ? state : undefined;
+  const alive = state.servers.some((s) => isOurProcess(s.pid, s.config)) || (state.parts ?? []).some((p) => isOurProcess(p.pid, p.match));
+  return alive ? state : undefined;
 }
 
 function startSynapse(server: ServerState): number {
@@ -154,10 +151,12 @@ function targetFileText(state: StackState, tokens: Record<Role, string>, secrets
 /** Starts hs1, hs2 and hs3, waits until they answer, creates their admins and writes the target file. */
 export async function stackUp(opts: StackOptions): Promise<StackState> {
   const log = opts.log ?? (() => {});
-  const unknown = (opts.with ?? []).find((w) => !(SUPPORTED_WITH as readonly string[]).includes(w));
+  const withParts = [...new Set(opts.with ?? [])];
+  const unknown = withParts.find((w) => !(w in PARTS));
   if (unknown) {
-    const planned = PLANNED_WITH[unknown];
-    throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${Object.keys(PLANNED_WITH).join(", ")}.`);
+    const planned = PLANNED_PARTS[unknown];
+    const known = Object.keys(PARTS).join(", ") || "none yet";
+    throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${known}.`);
   }
   if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
   const profile = loadProfile(opts.profile);
@@ -186,11 +185,19 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     servers: Object.fromEntries(ROLES.map((r, i) => [r, { port: ports[i]!, dir: join(opts.stateDir, r), secrets: secrets[r]! }])) as StackLayout["servers"],
   };
 
+  for (const role of ROLES) rmSync(layout.servers[role].dir, { recursive: true, force: true });
+  const plans: { name: string; plan: PartPlan; before: boolean }[] = [];
+  for (const name of withParts) {
+    const part = PARTS[name]!;
+    const plan = await part.prepare({ stateDir: opts.stateDir, profile, layout, with: withParts, log });
+    plans.push({ name, plan, before: part.startsBeforeHomeservers === true });
+  }
+
   const servers: ServerState[] = ROLES.map((role) => {
     const dir = layout.servers[role].dir;
-    rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
     let config = generateHomeserver(profile, layout, role);
+    for (const { plan } of plans) if (plan.homeserver?.[role]) config = deepMerge(config, plan.homeserver[role]);
     if (overlays[role]) config = deepMerge(config, overlays[role]);
     const configPath = join(dir, "homeserver.yaml");
     writeFileSync(configPath, stringify(config), { mode: 0o600 });
@@ -207,16 +214,27 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     startedAt: new Date().toISOString(),
     overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
     servers,
+    parts: [],
     caCert: tls.caCert,
     targetFile: join(opts.stateDir, "target.env"),
   };
-  for (const s of servers) {
-    s.pid = startSynapse(s);
-    log(`started ${s.role} (${s.serverName}) pid ${s.pid}`);
-  }
+  const track = (part: string) => (p: PartProcess) => {
+    state.parts!.push({ part, ...p });
+    writeState(opts.stateDir, state);
+    log(`started ${part}: ${p.name} pid ${p.pid}`);
+  };
   writeState(opts.stateDir, state);
   try {
-    await Promise.all(servers.map((s) => waitHealthy(s)));
+    await Promise.all(plans.filter((p) => p.before).map((p) => p.plan.start(track(p.name))));
+    for (const s of servers) {
+      s.pid = startSynapse(s);
+      log(`started ${s.role} (${s.serverName}) pid ${s.pid}`);
+    }
+    writeState(opts.stateDir, state);
+    await Promise.all([
+      ...servers.map((s) => waitHealthy(s)),
+      ...plans.filter((p) => !p.before).map((p) => p.plan.start(track(p.name))),
+    ]);
     await Promise.all(servers.map((s) => waitBackgroundUpdates(s)));
     const tokens = {} as Record<Role, string>;
     for (const s of servers) {
@@ -228,7 +246,10 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
       });
       tokens[s.role] = admin.access_token;
     }
-    writeFileSync(state.targetFile, targetFileText(state, tokens, Object.fromEntries(ROLES.map((r) => [r, secrets[r]!.registration])) as Record<Role, string>), { mode: 0o600 });
+    const partEnv = Object.assign({}, ...plans.map((p) => p.plan.targetEnv ?? {})) as Record<string, string>;
+    const text = targetFileText(state, tokens, Object.fromEntries(ROLES.map((r) => [r, secrets[r]!.registration])) as Record<Role, string>)
+      + Object.entries(partEnv).map(([k, v]) => `${k}=${v}\n`).join("");
+    writeFileSync(state.targetFile, text, { mode: 0o600 });
   } catch (e) {
     await stackDown(opts.stateDir);
     throw e;
@@ -236,21 +257,25 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   return state;
 }
 
-async function stopProcess(s: ServerState): Promise<void> {
-  if (!isOurProcess(s.pid, s.config)) return;
-  try {
-    process.kill(s.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  try {
-    await waitFor(`${s.role} (pid ${s.pid}) to exit`, async () => (isOurProcess(s.pid, s.config) ? undefined : true), { timeoutMs: 15_000, intervalMs: 50 });
-  } catch {
+/** SIGTERM, then SIGKILL after 15 s, to the process group of a process we started (it was spawned detached). */
+async function stopProcess(name: string, pid: number, match: string): Promise<void> {
+  if (!pid || !isOurProcess(pid, match)) return;
+  const signal = (sig: NodeJS.Signals) => {
     try {
-      process.kill(s.pid, "SIGKILL");
+      process.kill(-pid, sig);
     } catch {
-      /* already gone */
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
     }
+  };
+  signal("SIGTERM");
+  try {
+    await waitFor(`${name} (pid ${pid}) to exit`, async () => (isOurProcess(pid, match) ? undefined : true), { timeoutMs: 15_000, intervalMs: 50 });
+  } catch {
+    signal("SIGKILL");
     await backoff(100);
   }
 }
@@ -260,7 +285,9 @@ export async function stackDown(stateDir: string): Promise<Role[]> {
   const state = readState(stateDir);
   if (!state) return [];
   const running = state.servers.filter((s) => isOurProcess(s.pid, s.config)).map((s) => s.role);
-  await Promise.all(state.servers.map((s) => stopProcess(s)));
+  await Promise.all(state.servers.map((s) => stopProcess(s.role, s.pid, s.config)));
+  // Parts after the homeservers: a database part must outlive the servers that use it.
+  await Promise.all((state.parts ?? []).map((p) => stopProcess(`${p.part} ${p.name}`, p.pid, p.match)));
   clearState(stateDir);
   return running;
 }
@@ -274,9 +301,17 @@ export interface ServerStatus {
   healthy: boolean;
 }
 
-export async function stackStatus(stateDir: string): Promise<{ state?: StackState; servers: ServerStatus[] }> {
+export interface PartStatus {
+  part: string;
+  name: string;
+  pid: number;
+  alive: boolean;
+}
+
+export async function stackStatus(stateDir: string): Promise<{ state?: StackState; servers: ServerStatus[]; parts: PartStatus[] }> {
   const state = readState(stateDir);
-  if (!state) return { servers: [] };
+  if (!state) return { servers: [], parts: [] };
+  const parts = (state.parts ?? []).map((p) => ({ part: p.part, name: p.name, pid: p.pid, alive: isOurProcess(p.pid, p.match) }));
   trustCa(state.caCert);
   const servers = await Promise.all(state.servers.map(async (s) => {
     const alive = isOurProcess(s.pid, s.config);
@@ -290,5 +325,5 @@ export async function stackStatus(stateDir: string): Promise<{ state?: StackStat
     }
     return { role: s.role, serverName: s.serverName, baseUrl: s.baseUrl, pid: s.pid, alive, healthy };
   }));
-  return { state, servers };
+  return { state, servers, parts };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, rmSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Role } from "./generate.ts";
+import type { PartProcess } from "./parts.ts";
 
 /** What `stack up` records in the state folder, so `down`, `status` and `run` find the running instance. */
 export interface ServerState {
@@ -21,6 +22,8 @@ export interface StackState {
   startedAt: string;
   overlays: Partial<Record<Role, string>>;
   servers: ServerState[];
+  /** Processes of the optional parts (--with), by part. */
+  parts?: (PartProcess & { part: string })[];
   caCert: string;
   targetFile: string;
 }
@@ -49,7 +52,7 @@ export function clearState(dir: string): void {
   rmSync(stateFile(dir), { force: true });
 }
 
-/** True when `pid` is alive and is the Synapse started with `config` (a recycled pid is not ours). */
+/** True when `pid` is alive and its command line contains `config` (a recycled pid is not ours). */
 export function isOurProcess(pid: number, config: string): boolean {
   try {
     process.kill(pid, 0);
