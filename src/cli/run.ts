@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
@@ -12,6 +12,8 @@ import { readResults } from "../report/playwright-reporter.ts";
 import { contextEnv, type RunContext } from "../report/run-context.ts";
 import { formatTable } from "../report/table.ts";
 import { scrubSecrets } from "../report/scrub.ts";
+import { captureInstance } from "../report/fingerprint.ts";
+import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight } from "./preflight.ts";
@@ -116,6 +118,8 @@ export async function runCommand(args: string[]): Promise<number> {
     checkInterrupted();
     const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], values.workers);
     console.error(`scenarios took ${seconds(t0)} s`);
+    // The configuration fingerprint for the acceptance record, while the instance is still up.
+    writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(target), null, 2));
 
     if (values["keep-data"]) {
       console.error(`kept the run's data (--keep-data): remove it with 'mxaccept cleanup --run ${runId}${values.target ? ` --target ${values.target}` : ""}'`);
@@ -134,6 +138,12 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     const results = readResults(reportDir);
     console.log(formatTable(results));
+    try {
+      const rec = await writeAcceptanceRecord(reportDir, "auto");
+      console.error(`acceptance record written in ${(rec.ms / 1000).toFixed(1)} s: ${rec.html}${rec.pdf ? ` and ${rec.pdf}` : " (no PDF: Chromium not installed)"}`);
+    } catch (e) {
+      console.error(`the acceptance record could not be written (${(e as Error).message.split("\n")[0]}): retry with 'mxaccept report --run ${runId}'.`);
+    }
     console.log(`report: ${reportDir}`);
     return results.summary.failed === 0 && code === 0 ? 0 : 1;
   } finally {

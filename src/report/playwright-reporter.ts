@@ -48,6 +48,7 @@ export default class ResultsReporter implements Reporter {
       file: test.location.file,
       status,
       durationMs: result.duration,
+      startedAt: result.startTime.toISOString(),
       error,
       annotations: [...test.annotations, ...result.annotations].map((a) => ({ type: a.type, description: a.description })),
       evidence,

@@ -13,6 +13,8 @@ export interface TestOutcome {
   file?: string;
   status: TestStatus;
   durationMs: number;
+  /** When the (last) attempt started, ISO 8601. */
+  startedAt?: string;
   error?: string;
   /** Why it was skipped, or why it is manual (annotation type "manual"). */
   annotations: { type: string; description?: string }[];
@@ -24,7 +26,7 @@ export interface RequirementResult {
   title: string;
   status: RequirementStatus;
   reason?: string;
-  tests: { title: string; status: TestStatus; durationMs: number; error?: string }[];
+  tests: { title: string; status: TestStatus; durationMs: number; startedAt?: string; error?: string }[];
   evidence: unknown[];
 }
 
@@ -59,7 +61,7 @@ export function aggregate(profile: Profile, outcomes: TestOutcome[], missingReas
       title: req.title.en,
       status,
       ...(reason ? { reason } : {}),
-      tests: tests.map((t) => ({ title: t.title, status: t.status, durationMs: t.durationMs, ...(t.error ? { error: t.error } : {}) })),
+      tests: tests.map((t) => ({ title: t.title, status: t.status, durationMs: t.durationMs, ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.error ? { error: t.error } : {}) })),
       evidence: tests.flatMap((t) => t.evidence),
     };
   });
