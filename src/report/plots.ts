@@ -14,7 +14,7 @@ export function esc(s: string): string {
 }
 
 function fmt(n: number): string {
-  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  return Number.isInteger(n) || n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
 /** A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least `v`. */
@@ -75,31 +75,51 @@ export function availabilityStats(fig: AvailabilityFigure): AvailabilityStats {
   return { probes: fig.probes.length, failed, availability: (fig.probes.length - failed) / fig.probes.length, from: Math.min(...ts), to: Math.max(...ts) };
 }
 
+const MAX_MARKS = 300;
+
+/** Probes folded into at most MAX_MARKS time bins: a bin is down if any probe in it failed; latency is the bin's maximum. */
+export function probeBins(fig: AvailabilityFigure): { t: number; ok: boolean; latencyMs?: number }[] {
+  const probes = fig.probes.map((p) => ({ t: timeMs(p.t), ok: p.ok, latencyMs: p.latencyMs })).filter((p) => Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
+  if (probes.length <= MAX_MARKS) return probes;
+  const t0 = probes[0]!.t;
+  const span = Math.max(1, probes[probes.length - 1]!.t - t0);
+  const bins = new Map<number, { t: number; ok: boolean; latencyMs?: number }>();
+  for (const p of probes) {
+    const i = Math.min(MAX_MARKS - 1, Math.floor(((p.t - t0) / span) * MAX_MARKS));
+    const b = bins.get(i) ?? { t: t0 + ((i + 0.5) / MAX_MARKS) * span, ok: true };
+    b.ok &&= p.ok;
+    if (p.latencyMs !== undefined) b.latencyMs = Math.max(b.latencyMs ?? 0, p.latencyMs);
+    bins.set(i, b);
+  }
+  return [...bins.values()].sort((a, b) => a.t - b.t);
+}
+
 /** A strip of probe outcomes over time (green up, red down) with the probe latency above it. */
 export function availabilitySvg(fig: AvailabilityFigure, labels: { latency: string }): string {
   const st = availabilityStats(fig);
+  const marks = probeBins(fig);
   const left = 50;
   const plotW = W - left - 10;
   const span = Math.max(1, st.to - st.from);
   const x = (t: number) => left + ((t - st.from) / span) * plotW;
-  const lat = fig.probes.filter((p) => p.latencyMs !== undefined);
+  const lat = marks.filter((p) => p.latencyMs !== undefined);
   const latMax = niceMax(Math.max(0, ...lat.map((p) => p.latencyMs!)));
   const latTop = 8;
   const latH = lat.length ? 90 : 0;
   const stripY = latTop + latH + 10;
   const parts: string[] = [];
   if (lat.length) {
-    const pts = lat.map((p) => `${x(timeMs(p.t)).toFixed(1)},${(latTop + latH - (p.latencyMs! / latMax) * latH).toFixed(1)}`).join(" ");
+    const pts = lat.map((p) => `${x(p.t).toFixed(1)},${(latTop + latH - (p.latencyMs! / latMax) * latH).toFixed(1)}`).join(" ");
     parts.push(`<line x1="${left}" y1="${latTop + latH}" x2="${left + plotW}" y2="${latTop + latH}" class="axis"/><line x1="${left}" y1="${latTop}" x2="${left}" y2="${latTop + latH}" class="axis"/>`);
     parts.push(`<text x="${left - 4}" y="${latTop + 8}" class="tick" text-anchor="end">${fmt(latMax)}</text><text x="${left - 4}" y="${latTop + latH}" class="tick" text-anchor="end">0</text>`);
     parts.push(`<text x="${left + 4}" y="${latTop + 10}" class="tick">${esc(labels.latency)} (ms)</text>`);
     parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS[0]}" stroke-width="1"/>`);
   }
   // Probe strip: one mark per probe; failed probes drawn last so they stay visible at any density.
-  const w = Math.max(1, plotW / Math.max(1, fig.probes.length));
+  const w = Math.max(1, plotW / Math.max(1, marks.length));
   for (const okPass of [true, false]) {
-    for (const p of fig.probes.filter((q) => q.ok === okPass)) {
-      parts.push(`<rect x="${(x(timeMs(p.t)) - w / 2).toFixed(1)}" y="${stripY}" width="${w.toFixed(2)}" height="16" fill="${p.ok ? "#3d8f3d" : "#c0392b"}"/>`);
+    for (const p of marks.filter((q) => q.ok === okPass)) {
+      parts.push(`<rect x="${(x(p.t) - w / 2).toFixed(1)}" y="${stripY}" width="${w.toFixed(2)}" height="16" fill="${p.ok ? "#3d8f3d" : "#c0392b"}"/>`);
     }
   }
   const iso = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 19);

@@ -95,7 +95,8 @@ function screenshotHtml(ev: { attachment: string; path: string }, input: RecordI
 }
 
 function evidenceHtml(req: RequirementResult, input: RecordInput, lang: Lang): string {
-  const tests = req.tests.map((t) => {
+  // Skipped tests add nothing the requirement's reason does not already say.
+  const tests = req.tests.filter((t) => t.status !== "skipped").map((t) => {
     const started = t.startedAt;
     return `<li><span class="st st-${t.status}">${esc(msg(lang, `status_${t.status}` as MessageKey))}</span> ${esc(t.title)} <span class="dim">(${durationText(t.durationMs)}${started ? `, ${utc(started)}` : ""})</span></li>`;
   });
@@ -205,7 +206,7 @@ export function renderSection(input: RecordInput, lang: Lang): string {
 <h1>${esc(msg(lang, "docTitle"))}: ${esc(input.results.target.serverName)}</h1></header>
 <h2>${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}
 <h2>${esc(msg(lang, "summary"))}</h2>
-<p class="verdict ${s.failed ? "bad" : "good"}">${esc(msg(lang, s.failed ? "verdictFail" : "verdictPass"))}</p>
+<p class="verdict ${s.failed ? "bad" : s.skipped ? "warn" : "good"}">${esc(msg(lang, s.failed ? "verdictFail" : s.skipped ? "verdictIncomplete" : "verdictPass", s))}</p>
 <p>${esc(msg(lang, "summaryLine", s))}</p>
 <h2>${esc(msg(lang, "requirements"))}</h2>
 <p class="dim">${esc(msg(lang, "proofLegend"))}</p>
@@ -229,7 +230,7 @@ td.id { white-space: nowrap; font-weight: bold; font-size: 9pt; } .reason { colo
 tr.evrow td { padding-top: 0; font-size: 8pt; color: #333; } ul.tests, ul.ev { margin: 0; padding-left: 4mm; } ul.ev code { font-size: 7.5pt; word-break: break-word; }
 .st { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8.5pt; white-space: nowrap; }
 .st-passed { background: #dff0d8; color: #235d23; } .st-failed { background: #f6d5d1; color: #8a1f11; } .st-skipped { background: #eee; color: #555; } .st-manual { background: #fdf0cf; color: #6b4d00; }
-.verdict { font-weight: bold; padding: 2mm; } .verdict.good { background: #dff0d8; } .verdict.bad { background: #f6d5d1; }
+.verdict { font-weight: bold; padding: 2mm; } .verdict.good { background: #dff0d8; } .verdict.bad { background: #f6d5d1; } .verdict.warn { background: #fdf0cf; }
 table.check { table-layout: fixed; } table.check td, table.check th { border: 1px solid #999; } table.check .box { font-size: 14pt; width: 7mm; text-align: center; }
 table.check .id { width: 34mm; word-break: break-all; white-space: normal; } table.check .blank { width: 40mm; } table.check .who { width: 30mm; }
 table.nums td, table.nums th { border-bottom: 1px solid #ddd; font-size: 8.5pt; text-align: right; } table.nums td:first-child { text-align: left; }
