@@ -20,7 +20,8 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 
 # Fast path: everything was provisioned for these pins and is still there.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
-   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null; then
+   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null \
+   && { { [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || [ -f "$TOOLS/optional.skipped" ]; }; then
   exit 0
 fi
 
@@ -76,6 +77,19 @@ if [ "$have" != "$SYNAPSE_VERSION" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" >"$TOOLS/pip.log" 2>&1 \
     || fail "pip could not install matrix-synapse==$SYNAPSE_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
 fi
+
+# 5. Optional Debian packages: Chromium (prints the acceptance record to PDF; browser pages) and docker-compose
+#    (validates docker-compose.yml). Without them the harness still runs: no PDF, the compose check is skipped.
+optional_apt() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    ( apt_install "$1" "$2" ) || echo "mxaccept setup: could not install $2 ($1 stays unavailable): run 'apt-get install $2' to get it." >&2
+  else
+    echo "mxaccept setup: $1 is missing: run 'sudo apt-get install $2' to get it." >&2
+  fi
+}
+[ -x /usr/bin/chromium ] || optional_apt "Chromium (PDF acceptance record)" chromium
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || optional_apt "docker-compose (compose file check)" docker-compose
+if [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; then rm -f "$TOOLS/optional.skipped"; else touch "$TOOLS/optional.skipped"; fi
 
 echo "$STAMP_TEXT" > "$STAMP"
 say "ready"

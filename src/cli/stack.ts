@@ -1,10 +1,12 @@
 import { resolve } from "node:path";
+import { projectRoot } from "../config/paths.ts";
+import { writeCompose } from "../stack/compose.ts";
 import { stateDir } from "../config/paths.ts";
 import { UserError } from "../config/errors.ts";
 import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/native.ts";
 import { parse, STACK_OPTIONS, list, scale } from "./args.ts";
 
-const USAGE = "mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--state-dir D]";
+const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--state-dir D]";
 
 export function stackOptions(values: Record<string, string | boolean | undefined>, profileFallback = "managed-bundesmessenger"): StackOptions {
   const v = values as Record<string, string | undefined>;
@@ -35,6 +37,13 @@ export async function stackCommand(args: string[]): Promise<number> {
     const t0 = performance.now();
     const stopped = await stackDown(opts.stateDir);
     console.log(stopped.length ? `stopped ${stopped.join(", ")} in ${((performance.now() - t0) / 1000).toFixed(1)} s` : "no reference instance was running");
+    return 0;
+  }
+  if (sub === "compose") {
+    // docker-compose.yml at the project root and its config in stack/compose/, from the native launcher's generator.
+    const files = writeCompose(projectRoot(), opts.profile);
+    console.log(`wrote ${files.composeFile} and ${files.configDir}/ (profile ${opts.profile})`);
+    console.log(`start it with 'docker compose up -d', then 'mxaccept run --target ${files.targetFile}'`);
     return 0;
   }
   if (sub === "status") {

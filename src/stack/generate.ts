@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { Profile } from "../config/profile.ts";
@@ -150,4 +151,19 @@ export function generateHomeserver(profile: Profile, layout: StackLayout, role: 
     ...mediaRetentionClock(layout.timeScale),
   };
   return deepMerge(deepMerge(base, profile.reference.homeserver), perServer);
+}
+
+/**
+ * The homeserver.yaml one server runs with: the generated config, then each extra (settings of --with parts,
+ * then the --overlay) deep-merged in order. Both launchers (native.ts, compose.ts) write exactly this.
+ */
+export function serverConfig(profile: Profile, layout: StackLayout, role: Role, extras: (Yamlish | undefined)[] = []): Yamlish {
+  let config = generateHomeserver(profile, layout, role);
+  for (const extra of extras) if (extra) config = deepMerge(config, extra);
+  return config;
+}
+
+/** Ed25519 signing key in Synapse's file format: "ed25519 <version> <unpadded base64 seed>". */
+export function signingKey(): string {
+  return `ed25519 a_${randomBytes(3).toString("hex")} ${randomBytes(32).toString("base64").replace(/=+$/, "")}\n`;
 }

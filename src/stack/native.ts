@@ -10,8 +10,8 @@ import { projectRoot } from "../config/paths.ts";
 import { trustCa } from "../config/trust.ts";
 import { registerWithSharedSecret } from "../matrix/registration.ts";
 import { waitFor, backoff, StopWaiting } from "../matrix/timeouts.ts";
-import { ROLES, type Role, type StackLayout, generateHomeserver, logConfig, serverName, baseUrl } from "./generate.ts";
-import { deepMerge, isMapping, type Yamlish } from "./overlay.ts";
+import { ROLES, type Role, type StackLayout, serverConfig, signingKey, logConfig, serverName, baseUrl } from "./generate.ts";
+import { isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
 import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
@@ -36,10 +36,6 @@ function randomSecret(): string {
   return randomBytes(24).toString("base64url");
 }
 
-/** Ed25519 signing key in Synapse's file format: "ed25519 <version> <unpadded base64 seed>". */
-function signingKey(): string {
-  return `ed25519 a_${randomBytes(3).toString("hex")} ${randomBytes(32).toString("base64").replace(/=+$/, "")}\n`;
-}
 
 export function pythonPath(): string {
   return join(projectRoot(), ".venv", "bin", "python");
@@ -70,6 +66,7 @@ function tail(file: string, lines = 5): string {
 export function runningStack(stateDir: string): StackState | undefined {
   const state = readState(stateDir);
   if (!state) return undefined;
+  if (state.launcher === "containers") return state; // the compose stack runs until `stack down`
   const alive = state.servers.some((s) => isOurProcess(s.pid, s.config)) || (state.parts ?? []).some((p) => isOurProcess(p.pid, p.match));
   return alive ? state : undefined;
 }
@@ -122,7 +119,7 @@ async function waitBackgroundUpdates(server: ServerState): Promise<void> {
   });
 }
 
-function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
+export function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
   const by = Object.fromEntries(state.servers.map((s) => [s.role, s])) as Record<Role, ServerState>;
   const lines = [
     "# Written by `mxaccept stack up`: the embedded reference instance. Holds secrets: do not share.",
@@ -166,6 +163,8 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (!(sizeScale >= 1)) throw new UserError(`--size-scale ${sizeScale}: must be a number >= 1.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
+  const containers = await import("./containers.ts");
+  if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const tls = ensureTls(join(opts.stateDir, "tls"));
@@ -196,9 +195,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const servers: ServerState[] = ROLES.map((role) => {
     const dir = layout.servers[role].dir;
     mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
-    let config = generateHomeserver(profile, layout, role);
-    for (const { plan } of plans) if (plan.homeserver?.[role]) config = deepMerge(config, plan.homeserver[role]);
-    if (overlays[role]) config = deepMerge(config, overlays[role]);
+    const config = serverConfig(profile, layout, role, [...plans.map(({ plan }) => plan.homeserver?.[role]), overlays[role]]);
     const configPath = join(dir, "homeserver.yaml");
     writeFileSync(configPath, stringify(config), { mode: 0o600 });
     writeFileSync(join(dir, "log.yaml"), stringify(logConfig(dir)));
@@ -284,6 +281,7 @@ async function stopProcess(name: string, pid: number, match: string): Promise<vo
 export async function stackDown(stateDir: string): Promise<Role[]> {
   const state = readState(stateDir);
   if (!state) return [];
+  if (state.launcher === "containers") return (await import("./containers.ts")).containerStackDown(stateDir, state);
   const running = state.servers.filter((s) => isOurProcess(s.pid, s.config)).map((s) => s.role);
   await Promise.all(state.servers.map((s) => stopProcess(s.role, s.pid, s.config)));
   // Parts after the homeservers: a database part must outlive the servers that use it.

@@ -26,6 +26,9 @@ export interface StackState {
   parts?: (PartProcess & { part: string })[];
   caCert: string;
   targetFile: string;
+  /** Which launcher started it: native processes (default) or the compose stack (src/stack/containers.ts). */
+  launcher?: "native" | "containers";
+  compose?: { dir: string; project: string };
 }
 
 export function stateFile(dir: string): string {
