@@ -7,7 +7,7 @@ import { reportCommand } from "./report.ts";
 
 const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
 
-  mxaccept stack up|down|status [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N] [--size-scale N]
+  mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N] [--size-scale N]
   mxaccept run      [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]
   mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
   mxaccept bill     [--profile ID] (--users N --storage-gb G | --target F.env)

@@ -147,3 +147,20 @@ export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { de, en };
 export function msg(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
   return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
+
+/** German for the reasons the harness itself gives (results.ts, fixtures); other reasons stay as the test wrote them. */
+const REASONS_DE: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^no check implemented$/, () => "noch keine Prüfung implementiert"],
+  [/^not selected by --grep (.*)$/, (m) => `nicht ausgewählt durch --grep ${m[1]}`],
+  [/^suite (\S+) not selected \(--suite (.*)\)$/, (m) => `Testbereich ${m[1]} nicht ausgewählt (--suite ${m[2]})`],
+  [/^not part of profile (.*)$/, (m) => `nicht Teil des Profils ${m[1]}`],
+];
+
+export function reasonText(lang: Lang, reason: string): string {
+  if (lang === "en") return reason;
+  for (const [re, de] of REASONS_DE) {
+    const m = reason.match(re);
+    if (m) return de(m);
+  }
+  return reason;
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { extname, isAbsolute, join, relative } from "node:path";
 import type { Profile } from "../config/profile.ts";
 import { projectRoot } from "../config/paths.ts";
-import { type Lang, msg, type MessageKey } from "./i18n.ts";
+import { type Lang, msg, reasonText, type MessageKey } from "./i18n.ts";
 import type { RequirementResult, Results } from "./results.ts";
 import { proofOf } from "./proof.ts";
 import type { InstanceInfo } from "./fingerprint.ts";
@@ -126,7 +126,7 @@ function requirementRows(input: RecordInput, lang: Lang): string {
   return input.results.requirements.map((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
     const reqTitle = pr ? pr.title[lang] : r.title;
-    let reason = r.reason ?? "";
+    let reason = reasonText(lang, r.reason ?? "");
     if (r.status === "manual" && pr?.manualReason) reason = pr.manualReason[lang];
     const proof = proofOf(r).map((p) => msg(lang, `proof_${p}` as MessageKey)).join(" + ");
     const ev = evidenceHtml(r, input, lang);
@@ -231,18 +231,21 @@ tr.evrow td { padding-top: 0; font-size: 8pt; color: #333; } ul.tests, ul.ev { m
 .st { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8.5pt; white-space: nowrap; }
 .st-passed { background: #dff0d8; color: #235d23; } .st-failed { background: #f6d5d1; color: #8a1f11; } .st-skipped { background: #eee; color: #555; } .st-manual { background: #fdf0cf; color: #6b4d00; }
 .verdict { font-weight: bold; padding: 2mm; } .verdict.good { background: #dff0d8; } .verdict.bad { background: #f6d5d1; } .verdict.warn { background: #fdf0cf; }
-table.check { table-layout: fixed; } table.check td, table.check th { border: 1px solid #999; } table.check .box { font-size: 14pt; width: 7mm; text-align: center; }
-table.check .id { width: 34mm; word-break: break-all; white-space: normal; } table.check .blank { width: 40mm; } table.check .who { width: 30mm; }
+table.check { table-layout: fixed; width: 99.6%; } table.check td, table.check th { border: 1px solid #999; } table.check .box { font-size: 14pt; width: 7mm; text-align: center; }
+table.check .id { width: 40mm; overflow-wrap: anywhere; white-space: normal; } table.check .blank { width: 36mm; } table.check .who { width: 28mm; }
 table.nums td, table.nums th { border-bottom: 1px solid #ddd; font-size: 8.5pt; text-align: right; } table.nums td:first-child { text-align: left; }
 .figure { break-inside: avoid; page-break-inside: avoid; margin-bottom: 4mm; }
 svg.plot { max-width: 170mm; } svg .lbl { font-size: 10px; } svg .val, svg .tick { font-size: 9px; fill: #333; } svg .axis { stroke: #555; stroke-width: 1; }
 svg .limit { stroke: #c0392b; stroke-dasharray: 4 3; } svg .limit-text { fill: #c0392b; }
 figure.shot img { max-width: 120mm; max-height: 80mm; border: 1px solid #ccc; } figure.shot { margin: 1mm 0; } figcaption { font-size: 8pt; color: #555; }
-.parties { display: flex; gap: 8mm; } .party { flex: 1; } table.sign th { width: 28mm; font-weight: normal; color: #444; } table.sign td { border-bottom: 1px solid #333; height: 9mm; } table.sign td.sig { height: 16mm; }
+.parties { display: flex; gap: 8mm; } .party { flex: 1; } table.sign th { width: 28mm; font-weight: normal; color: #444; vertical-align: bottom; } table.sign td { border-bottom: 1px solid #333; height: 9mm; } table.sign td.sig { height: 16mm; }
 .keep { break-inside: avoid; page-break-inside: avoid; break-after: avoid; }
 section.lang + section.lang { break-before: page; page-break-before: always; }
 h2.newpage { break-before: page; page-break-before: always; }
 .foot { margin-top: 8mm; }
+table.reqs { table-layout: fixed; } table.reqs th:nth-child(1) { width: 38mm; } table.reqs th:nth-child(3) { width: 27mm; } table.reqs th:nth-child(4) { width: 26mm; }
+td.id { overflow-wrap: anywhere; }
+@media print { body { max-width: none; } }
 @media screen { body { padding: 8mm; } section.lang + section.lang { border-top: 4px double #999; margin-top: 12mm; padding-top: 6mm; } }
 `;
 
