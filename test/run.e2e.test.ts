@@ -30,6 +30,17 @@ describe("a broken instance fails the right requirement", () => {
     expect(results.summary.passed).toBe(0);
     expect(run.stdout).toMatch(/BUM-2\.1\.a1\s+FAIL/);
 
+    // The acceptance record says so in both languages, with the configuration fingerprint of the broken instance.
+    const record = readFileSync(join(dir, "reports", runId!, "acceptance.html"), "utf8");
+    for (const lang of ["de", "en"]) {
+      const row = record.split(`<section class="lang" lang="${lang}"`)[1]!.split('<td class="id">BUM-2.1.a1</td>')[1]!.split("</tbody>")[0]!;
+      expect(row).toContain(lang === "de" ? "nicht bestanden" : ">failed<");
+      expect(row).toContain("m.room.encryption");
+    }
+    const instance = JSON.parse(readFileSync(join(dir, "reports", runId!, "instance.json"), "utf8")) as { fingerprint: string; inputs: { name: string; sha256?: string }[] };
+    expect(instance.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(instance.inputs.find((i) => i.name === "homeserver.yaml")?.sha256).toBeDefined();
+
     // The report holds no secret of the instance it ran against.
     const target = readFileSync(join(dir, "state", "target.env"), "utf8");
     const secrets = [...target.matchAll(/^MXACCEPT_\w+_(?:TOKEN|SECRET)=(.+)$/gm)].map((m) => m[1]!);
