@@ -56,7 +56,7 @@ export function latencySvg(fig: LatencyFigure, labels: { threshold: string }): s
   parts.push(`<text x="${left + plotW}" y="${axisY + 30}" class="tick" text-anchor="end">${esc(fig.unit)}</text>`);
   if (fig.thresholds?.p99 !== undefined) {
     const tx = x(fig.thresholds.p99);
-    parts.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${axisY}" class="limit"/><text x="${tx + 3}" y="${axisY - 4}" class="tick limit-text">${esc(labels.threshold)} p99 ${fmt(fig.thresholds.p99)}</text>`);
+    parts.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${axisY}" class="limit"/><text x="${tx - 3}" y="${axisY - 4}" class="tick limit-text" text-anchor="end">${esc(labels.threshold)} p99 ${fmt(fig.thresholds.p99)}</text>`);
   }
   return svg(h, parts);
 }
@@ -119,7 +119,8 @@ export function availabilitySvg(fig: AvailabilityFigure, labels: { latency: stri
   const w = Math.max(1, plotW / Math.max(1, marks.length));
   for (const okPass of [true, false]) {
     for (const p of marks.filter((q) => q.ok === okPass)) {
-      parts.push(`<rect x="${(x(p.t) - w / 2).toFixed(1)}" y="${stripY}" width="${w.toFixed(2)}" height="16" fill="${p.ok ? "#3d8f3d" : "#c0392b"}"/>`);
+      // Slightly wider than the bin, so neighbouring marks leave no hairline gaps when printed.
+      parts.push(`<rect x="${(x(p.t) - w / 2).toFixed(1)}" y="${stripY}" width="${(w + 0.6).toFixed(2)}" height="16" fill="${p.ok ? "#3d8f3d" : "#c0392b"}"/>`);
     }
   }
   const iso = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 19);
