@@ -9,6 +9,7 @@ import { proofOf } from "../src/report/proof.ts";
 import { recordInput, renderRecord } from "../src/report/record.ts";
 import { normalizeHomeserver, fingerprintOf, canonical } from "../src/report/fingerprint.ts";
 import { chromiumAvailable } from "../src/report/pdf.ts";
+import { esc } from "../src/report/plots.ts";
 import { mxaccept } from "./helpers/cli.ts";
 
 const profile = loadProfile("managed-bundesmessenger");
@@ -136,6 +137,18 @@ describe("the acceptance record", () => {
   it("says there are no figures when the run has none", () => {
     expect(html).toContain(MESSAGES.de.noFigures);
     expect(html).toContain(MESSAGES.en.noFigures);
+  });
+});
+
+describe("the record of the other profile", () => {
+  it("has a row for every VSM requirement in both languages, and its manual items in the checklist", () => {
+    const vsm = loadProfile("vodafone-secure-messenger");
+    const { dir, results } = reportFolder();
+    const requirements = aggregate(vsm, [outcome("VSM-1 closed user group", "passed")]);
+    const html = renderRecord(recordInput(dir, { ...results, profile: vsm.id, requirements, summary: summarize(requirements) }, vsm));
+    for (const r of vsm.requirements) expect(html.match(new RegExp(`<tr class="row-\\w+"><td class="id">${r.id.replace(/\./g, "\\.")}</td>`, "g"))?.length, r.id).toBe(2);
+    for (const r of vsm.requirements.filter((x) => x.check === "manual")) expect(html).toContain(esc(r.manualReason!.de));
+    expect(html).toContain(esc(vsm.title.de));
   });
 });
 
