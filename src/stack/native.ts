@@ -155,7 +155,6 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     const known = Object.keys(PARTS).join(", ") || "none yet";
     throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${known}.`);
   }
-  if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
   const profile = loadProfile(opts.profile);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
@@ -165,6 +164,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   const containers = await import("./containers.ts");
   if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const tls = ensureTls(join(opts.stateDir, "tls"));
