@@ -2,23 +2,13 @@ import type { HomeserverTarget } from "../config/target.ts";
 import type { AdminClient } from "./admin.ts";
 import type { Ledger } from "./ledger.ts";
 import { runTag } from "./run-id.ts";
+import { mapPool } from "./pool.ts";
 
 /**
  * Users at scale (group-size checks): created with the admin API without a password, so no bcrypt hashing and no
  * device; a token when one is needed comes from the admin login API. Run-tagged and recorded in the ledger like
  * every other harness user, so cleanup removes them.
  */
-
-/** Runs `fn` over `items` with at most `concurrency` calls in flight; results in input order. */
-export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return out;
-}
 
 export interface BulkUser {
   userId: string;
