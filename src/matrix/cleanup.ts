@@ -49,7 +49,8 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
       // Only rooms the harness made: created by a run-tagged user of a selected run.
       const creatorRun = details.creator ? runIdOf(details.creator) : undefined;
       if (!creatorRun || !selectRun(creatorRun)) continue;
-      await admin.deleteRoom(roomId);
+      // Deleting a room kicks every local member first, one membership event each: large rooms need longer.
+      await admin.deleteRoom(roomId, Math.max(120_000, (details.joined_members ?? 0) * 500));
       result.rooms++;
     } catch (e) {
       result.errors.push(`room ${roomId}: ${(e as Error).message}`);
