@@ -15,9 +15,13 @@ vitest_rc=$?
 t1=$(date +%s)
 
 echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention --profile managed-bundesmessenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention,federation --profile managed-bundesmessenger
 run_rc=$?
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage,retention --profile vodafone-secure-messenger --size-scale 1024
+[ $? -ne 0 ] && run_rc=1
+# Tenancy, roles and the group limit (scaled to 100 members; accept runs the contract's 1,250). On its own: the
+# cross-tenant step restarts hs1 and hs2.
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite federation --profile vodafone-secure-messenger --group-limit 100
 [ $? -ne 0 ] && run_rc=1
 # Live expiry on time-scaled instances: the BuM year and the VSM 30 days both become 30 s.
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite retention --profile managed-bundesmessenger --time-scale 1051200

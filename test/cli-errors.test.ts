@@ -21,6 +21,8 @@ const cases: [string, string[], RegExp][] = [
   ["an unknown suite", ["run", "--suite", "chat"], /--suite chat: unknown suite; choose from/],
   ["an unknown option", ["run", "--targte", "x"], /Unknown option '--targte'.*usage: mxaccept run/],
   ["an unknown command", ["frobnicate"], /unknown command "frobnicate": run 'mxaccept help'/],
+  ["a group limit that is not a number", ["stack", "up", "--group-limit", "many"], /--group-limit many: must be a whole number >= 1/],
+  ["a group limit for a profile without one", ["stack", "up", "--profile", "managed-bundesmessenger", "--group-limit", "100"], /--group-limit: profile managed-bundesmessenger has no group size limit/],
   ["a part not built yet", ["stack", "up", "--with", "scanner"], /--with scanner: .* is not part of the reference instance yet/],
 ];
 

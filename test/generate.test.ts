@@ -31,6 +31,22 @@ describe("homeserver config generator", () => {
     expect(generateHomeserver(bum, layout, "hs2").federation_domain_whitelist).toEqual(["localhost:8481", "localhost:8482"]);
     expect(generateHomeserver(bum, layout, "hs3")).not.toHaveProperty("federation_domain_whitelist");
   });
+  it("makes hs1 and hs2 two tenants that allow only themselves where the profile turns cross-tenant communication off", () => {
+    const vsm = loadProfile("vodafone-secure-messenger");
+    expect(vsm.reference.crossTenant).toBe("off");
+    expect(generateHomeserver(vsm, layout, "hs1").federation_domain_whitelist).toEqual(["localhost:8481"]);
+    expect(generateHomeserver(vsm, layout, "hs2").federation_domain_whitelist).toEqual(["localhost:8482"]);
+    expect(generateHomeserver(vsm, layout, "hs3")).not.toHaveProperty("federation_domain_whitelist");
+  });
+  it("loads the group size module only for profiles with a group limit, with the contract's or the --group-limit number, next to the retention clock", () => {
+    const vsm = loadProfile("vodafone-secure-messenger");
+    const group = (n: number) => ({ module: "mxaccept_group_size_limit.GroupSizeLimit", config: { max_members: n } });
+    expect(generateHomeserver(vsm, layout, "hs1").modules).toEqual([group(1250)]);
+    expect(generateHomeserver(vsm, { ...layout, groupSizeLimit: 100 }, "hs1").modules).toEqual([group(100)]);
+    const scaled = generateHomeserver(vsm, { ...layout, timeScale: 86_400 }, "hs1").modules as { module: string }[];
+    expect(scaled.map((m) => m.module)).toEqual(["mxaccept_media_retention_clock.MediaRetentionClock", "mxaccept_group_size_limit.GroupSizeLimit"]);
+    expect(generateHomeserver(bum, { ...layout, groupSizeLimit: 100 }, "hs1")).not.toHaveProperty("modules");
+  });
   it("closes registration, keeps shared-secret registration, encrypts every room, and allows only loopback", () => {
     const hs = generateHomeserver(bum, layout, "hs1");
     expect(hs).toMatchObject({

@@ -18,6 +18,7 @@ export const STACK_OPTIONS = {
   with: { type: "string" },
   "time-scale": { type: "string" },
   "size-scale": { type: "string" },
+  "group-limit": { type: "string" },
   "state-dir": { type: "string" },
 } as const;
 

@@ -61,7 +61,14 @@ export const ProfileSchema = z
           .optional(),
       })
       .strict(),
-    reference: z.object({ homeserver: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    reference: z
+      .object({
+        homeserver: z.record(z.string(), z.unknown()).default({}),
+        // Tenancy of the reference instance: hs1 and hs2 are two tenants (VSM) or customer and partner (BuM);
+        // "off": each allows federation only with itself until the tenant admin enables the partner.
+        crossTenant: z.enum(["off", "on"]).default("on"),
+      })
+      .strict(),
     requirements: z.array(Requirement).min(1),
   })
   .strict()

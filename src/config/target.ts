@@ -38,6 +38,8 @@ const keys = {
   MXACCEPT_EMBEDDED: z.enum(["0", "1"]).default("0"),
   MXACCEPT_TIME_SCALE: z.coerce.number().positive("must be a positive number").default(1),
   MXACCEPT_SIZE_SCALE: z.coerce.number().positive("must be a positive number").default(1),
+  MXACCEPT_CROSS_TENANT: z.enum(["off", "on"]).optional(),
+  MXACCEPT_GROUP_SIZE_LIMIT: z.coerce.number().int("must be a whole number").positive("must be a positive number").optional(),
 } as const;
 
 const TargetEnv = z.object(keys).strict();
@@ -69,6 +71,13 @@ export interface Target extends HomeserverTarget {
   timeScale: number;
   /** Storage quotas of the reference instance are divided by this (so tests do not write gigabytes); 1 elsewhere. */
   sizeScale: number;
+  /**
+   * The declared state of cross-tenant communication between the target (tenant A) and the partner (tenant B):
+   * off = they must not reach each other, on = the tenant admin has enabled the partner. Unset: not declared.
+   */
+  crossTenant?: "off" | "on";
+  /** The reference instance's group size limit when it differs from the contract's (--group-limit); unset elsewhere. */
+  groupSizeLimit?: number;
 }
 
 function homeserver(env: TargetEnv, role: "PARTNER" | "OUTSIDER", source: string): HomeserverTarget | undefined {
@@ -124,6 +133,8 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     embedded: env.MXACCEPT_EMBEDDED === "1",
     timeScale: env.MXACCEPT_TIME_SCALE,
     sizeScale: env.MXACCEPT_SIZE_SCALE,
+    crossTenant: env.MXACCEPT_CROSS_TENANT,
+    groupSizeLimit: env.MXACCEPT_GROUP_SIZE_LIMIT,
   };
 }
 

@@ -2,6 +2,7 @@ import type { HomeserverTarget, Target } from "../config/target.ts";
 import { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
+import { mapPool } from "./pool.ts";
 
 /**
  * Removes what runs created: rooms created by run-tagged users are deleted and purged, their media deleted,
@@ -48,16 +49,18 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
       // Only rooms the harness made: created by a run-tagged user of a selected run.
       const creatorRun = details.creator ? runIdOf(details.creator) : undefined;
       if (!creatorRun || !selectRun(creatorRun)) continue;
-      await admin.deleteRoom(roomId);
+      // Deleting a room kicks every local member first, one membership event each: large rooms need longer.
+      await admin.deleteRoom(roomId, Math.max(120_000, (details.joined_members ?? 0) * 500));
       result.rooms++;
     } catch (e) {
       result.errors.push(`room ${roomId}: ${(e as Error).message}`);
     }
   }
-  for (const userId of userIds) {
+  // Users in parallel (a few at a time): large runs (group-size checks) leave a thousand and more.
+  await mapPool([...userIds], 4, async (userId) => {
     try {
       const user = await admin.getUser(userId);
-      if (!user) continue;
+      if (!user) return;
       result.media += await admin.deleteUserMedia(userId);
       if (!user.deactivated) {
         await admin.deactivate(userId, true);
@@ -66,7 +69,7 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
     } catch (e) {
       result.errors.push(`user ${userId}: ${(e as Error).message}`);
     }
-  }
+  });
   return result;
 }
 

@@ -30,6 +30,8 @@ export interface StackLayout {
   timeScale: number;
   /** Per-user storage quotas are divided by this, so quota tests do not write gigabytes. 1 = the contract. */
   sizeScale: number;
+  /** Replaces the contract's group size limit (a smaller limit proves the same rule faster); unset = the contract. */
+  groupSizeLimit?: number;
 }
 
 export function serverName(layout: StackLayout, role: Role): string {
@@ -40,9 +42,14 @@ export function baseUrl(layout: StackLayout, role: Role): string {
   return `https://${serverName(layout, role)}`;
 }
 
-/** hs1 (customer) and hs2 (partner) allow each other; hs3 (outsider) has no allowlist, hs1 refuses it. */
-export function federationAllowlist(layout: StackLayout, role: Role): string[] | undefined {
+/**
+ * hs1 (customer) and hs2 (partner) allow each other; hs3 (outsider) has no allowlist, hs1 and hs2 refuse it.
+ * With cross-tenant communication off (VSM: hs1 and hs2 are two tenants of one instance) each of hs1 and hs2
+ * allows only itself, until the tenant admin enables the partner (src/stack/reconfigure.ts).
+ */
+export function federationAllowlist(layout: StackLayout, role: Role, crossTenant: "off" | "on" = "on"): string[] | undefined {
   if (role === "hs3") return undefined;
+  if (crossTenant === "off") return [serverName(layout, role)];
   return [serverName(layout, "hs1"), serverName(layout, "hs2")];
 }
 
@@ -85,10 +92,21 @@ export function storageLimitConfig(profile: Profile, sizeScale: number): Yamlish
 /** Synapse checks media retention hourly (a constant); scaled instances run the same job every hour / timeScale. */
 export const MEDIA_RETENTION_CHECK_MS = 3_600_000;
 
-export function mediaRetentionClock(timeScale: number): Yamlish {
-  if (timeScale <= 1) return {};
+export function mediaRetentionClock(timeScale: number): Yamlish[] {
+  if (timeScale <= 1) return [];
   const period = Math.max(1000, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale));
-  return { modules: [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: period } }] };
+  return [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: period } }];
+}
+
+/**
+ * The group size limit of the contract (VSM: 1,250 members), enforced by stack/modules/mxaccept_group_size_limit.py
+ * (vanilla Synapse has no such limit). `layout.groupSizeLimit` replaces the contract's number (--group-limit N, so
+ * `npm test` can prove the limit at a smaller size).
+ */
+export function groupSizeLimitModule(profile: Profile, layout: StackLayout): Yamlish[] {
+  const max = layout.groupSizeLimit ?? profile.contract.groupSizeLimit;
+  if (!profile.contract.groupSizeLimit || !max) return [];
+  return [{ module: "mxaccept_group_size_limit.GroupSizeLimit", config: { max_members: max } }];
 }
 
 export function loadBaseTemplate(): Yamlish {
@@ -119,7 +137,8 @@ export function logConfig(dir: string): Yamlish {
 export function generateHomeserver(profile: Profile, layout: StackLayout, role: Role, base: Yamlish = loadBaseTemplate()): Yamlish {
   const s = layout.servers[role];
   const name = serverName(layout, role);
-  const allow = federationAllowlist(layout, role);
+  const allow = federationAllowlist(layout, role, profile.reference.crossTenant);
+  const modules = [...mediaRetentionClock(layout.timeScale), ...groupSizeLimitModule(profile, layout)];
   const perServer: Yamlish = {
     server_name: name,
     public_baseurl: `${baseUrl(layout, role)}/`,
@@ -148,7 +167,7 @@ export function generateHomeserver(profile: Profile, layout: StackLayout, role: 
     ...(allow ? { federation_domain_whitelist: allow } : {}),
     ...retentionConfig(profile, layout.timeScale),
     ...storageLimitConfig(profile, layout.sizeScale),
-    ...mediaRetentionClock(layout.timeScale),
+    ...(modules.length ? { modules } : {}),
   };
   return deepMerge(deepMerge(base, profile.reference.homeserver), perServer);
 }

@@ -28,6 +28,8 @@ export interface StackOptions {
   with?: string[];
   timeScale?: number;
   sizeScale?: number;
+  /** Replaces the contract's group size limit on the reference instance (--group-limit N). */
+  groupSizeLimit?: number;
   /** Progress lines (for the CLI); silent when absent. */
   log?: (line: string) => void;
 }
@@ -71,7 +73,7 @@ export function runningStack(stateDir: string): StackState | undefined {
   return alive ? state : undefined;
 }
 
-function startSynapse(server: ServerState): number {
+export function startSynapse(server: ServerState): number {
   const out = openSync(join(server.dir, "stdout.log"), "a");
   const child = spawn(pythonPath(), ["-m", "synapse.app.homeserver", "-c", server.config], {
     cwd: server.dir,
@@ -85,7 +87,7 @@ function startSynapse(server: ServerState): number {
   return child.pid;
 }
 
-async function waitHealthy(server: ServerState): Promise<void> {
+export async function waitHealthy(server: ServerState): Promise<void> {
   await waitFor(`${server.role} (${server.baseUrl}) to answer /health`, async () => {
     if (!isOurProcess(server.pid, server.config)) {
       throw new UserError(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
@@ -141,6 +143,8 @@ export function targetFileText(state: StackState, tokens: Record<Role, string>, 
     "MXACCEPT_EMBEDDED=1",
     `MXACCEPT_TIME_SCALE=${state.timeScale}`,
     `MXACCEPT_SIZE_SCALE=${state.sizeScale}`,
+    `MXACCEPT_CROSS_TENANT=${state.crossTenant ?? "on"}`,
+    ...(state.groupSizeLimit ? [`MXACCEPT_GROUP_SIZE_LIMIT=${state.groupSizeLimit}`] : []),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -160,6 +164,8 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
   const sizeScale = opts.sizeScale ?? 1;
   if (!(sizeScale >= 1)) throw new UserError(`--size-scale ${sizeScale}: must be a number >= 1.`);
+  const groupSizeLimit = opts.groupSizeLimit;
+  if (groupSizeLimit !== undefined && !profile.contract.groupSizeLimit) throw new UserError(`--group-limit: profile ${profile.id} has no group size limit; drop --group-limit.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   const containers = await import("./containers.ts");
@@ -180,6 +186,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     host: "localhost",
     timeScale,
     sizeScale,
+    groupSizeLimit,
     tls: { caCert: tls.caCert, cert: tls.cert, key: tls.key },
     servers: Object.fromEntries(ROLES.map((r, i) => [r, { port: ports[i]!, dir: join(opts.stateDir, r), secrets: secrets[r]! }])) as StackLayout["servers"],
   };
@@ -208,6 +215,8 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     profile: profile.id,
     timeScale,
     sizeScale,
+    crossTenant: profile.reference.crossTenant,
+    ...(profile.contract.groupSizeLimit ? { groupSizeLimit: groupSizeLimit ?? profile.contract.groupSizeLimit } : {}),
     startedAt: new Date().toISOString(),
     overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
     servers,
@@ -255,7 +264,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
 }
 
 /** SIGTERM, then SIGKILL after 15 s, to the process group of a process we started (it was spawned detached). */
-async function stopProcess(name: string, pid: number, match: string): Promise<void> {
+export async function stopProcess(name: string, pid: number, match: string): Promise<void> {
   if (!pid || !isOurProcess(pid, match)) return;
   const signal = (sig: NodeJS.Signals) => {
     try {

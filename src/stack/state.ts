@@ -19,6 +19,10 @@ export interface StackState {
   profile: string;
   timeScale: number;
   sizeScale: number;
+  /** Whether hs1 and hs2 federate with each other (off: two tenants that allow only themselves). */
+  crossTenant?: "off" | "on";
+  /** The group size limit the instance enforces (profiles with one). */
+  groupSizeLimit?: number;
   startedAt: string;
   overlays: Partial<Record<Role, string>>;
   servers: ServerState[];
