@@ -11,7 +11,7 @@ import { waitFor } from "../src/matrix/timeouts.ts";
 import type { SlaResult } from "../src/report/sla.ts";
 import { startServer, stopServer } from "../src/stack/native.ts";
 import { readState } from "../src/stack/state.ts";
-import { mxaccept } from "./helpers/cli.ts";
+import { mxaccept, runWithOverlayOn } from "./helpers/cli.ts";
 
 // Fault injection: the canary runs against the reference instance while hs1 is stopped and started again.
 // `mxaccept sla` over the canary's log must count the injected downtime (within one probe interval), and
@@ -76,6 +76,7 @@ describe("availability canary under fault injection", () => {
       expect(Math.abs(r.failedMs - downtimeMs), `failed ${r.failedMs} ms vs injected ${downtimeMs} ms`).toBeLessThanOrEqual(INTERVAL_MS);
       // Whole seconds touched: at most one more bucket at each end.
       expect(Math.abs(r.outageBuckets * 1000 - downtimeMs), `outage ${r.outageBuckets} s vs injected ${downtimeMs} ms`).toBeLessThanOrEqual(INTERVAL_MS + 2000);
+      console.log(`fault injection: hs1 down ${downtimeMs} ms; canary: ${failed.length} failed probes (${[...new Set(failed.map((p) => p.error))].join(", ")}), failed span ${r.failedMs} ms, ${r.outageBuckets} outage seconds of ${r.serviceBuckets}, availability ${(r.availability * 100).toFixed(2)} %`);
       expect(r.unobservedMs).toBeLessThan(INTERVAL_MS);
       expect(r.met, "a ~10 s outage in a ~1 min window is far below 97 %").toBe(false);
       expect(measured.code).toBe(1);
@@ -106,5 +107,14 @@ describe("availability canary under fault injection", () => {
     expect(resumed.sender.deviceId, "a fresh device after the restart").not.toBe(before.sender.deviceId);
     expect(probes().length).toBe(lines + 2);
     expect(readFileSync(log, "utf8")).not.toMatch(/syt_|access_token|password/);
+  });
+
+  it("an instance where users cannot open a direct chat fails the availability check (BUM-3.2.7)", { timeout: 300_000 }, async () => {
+    const { code, results } = await runWithOverlayOn("availability", "block_non_admin_invites: true\n", []);
+    expect(code).toBe(1);
+    const req = results.requirements.find((r) => r.id === "BUM-3.2.7")!;
+    expect(req.status).toBe("failed");
+    expect(req.reason).toMatch(/403|M_FORBIDDEN|[Ii]nvite/);
+    expect(results.requirements.filter((r) => r.status === "failed").map((r) => r.id)).toEqual(["BUM-3.2.7"]);
   });
 });
