@@ -42,7 +42,7 @@ describe("availability canary under fault injection", () => {
     trustCa(readState(stateDir)!.caCert);
 
     // The prober as a user runs it, bounded by --duration, ended early with SIGTERM once the faults are done.
-    const child = spawn(process.execPath, [join(projectRoot(), "bin", "mxaccept.js"), "probe", "--interval", `${INTERVAL_MS}ms`, "--deadline", "10s", "--duration", "4m", "--out", log], {
+    const child = spawn(process.execPath, [join(projectRoot(), "bin", "mxaccept.js"), "probe", "--interval", `${INTERVAL_MS}ms`, "--deadline", "10s", "--duration", "4m", "--out", log, "--metrics-port", "0"], {
       cwd: projectRoot(), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -59,6 +59,14 @@ describe("availability canary under fault injection", () => {
       const upAt = Date.now();
       const downtimeMs = upAt - stopAt;
       await waitFor("three successful probes after the restart", async () => (after(upAt).filter((p) => p.ok).length >= 3 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+      // The prober's Prometheus counters saw the same probes (what the generated burn-rate rules read).
+      const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out)?.[1];
+      expect(port, out).toBeDefined();
+      const logged = probes();
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(metrics)?.[1]);
+      expect(counter("mxaccept_probe_total")).toBeGreaterThanOrEqual(logged.length);
+      expect(counter("mxaccept_probe_failures_total")).toBe(logged.filter((p) => !p.ok).length);
       child.kill("SIGTERM");
       expect(await exited, out).toBe(0);
       expect(out).toMatch(/probes, [1-9]\d* failed \(interrupted\)/);

@@ -57,6 +57,7 @@ async function canary(requirement: string, ctx: { target: Target; profile: Profi
     },
     monthly: {
       status: "pending",
+      note: "a calendar month cannot be observed in one run: these figures cover only the observed window; the monthly verdict is mxaccept sla over a month of canary probes",
       target,
       month,
       errorBudgetMinutes: budget,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { UserError } from "../config/errors.ts";
 import type { Target } from "../config/target.ts";
 import { MatrixError } from "../matrix/http.ts";
 import type { ProbeRecord } from "../report/sla.ts";
@@ -127,7 +128,8 @@ export async function runProber(opts: ProberOptions): Promise<ProberSummary> {
   } catch (e) {
     probeLog.close();
     server?.close();
-    throw e;
+    if (e instanceof UserError) throw e;
+    throw new UserError(`could not set up the canary on ${opts.target.baseUrl}: ${((e as Error)?.message ?? String(e)).split("\n")[0]}; check that test users can log in and open a direct chat there.`, 1);
   }
   const resumed = session.resumed;
   const sessionInfo = { roomId: session.state.roomId, runId: session.state.runId };
