@@ -67,8 +67,9 @@ export function aggregate(profile: Profile, outcomes: TestOutcome[], missingReas
 
 /**
  * One requirement's status from its tests: a failed test fails it; a manual requirement stays manual; a passed
- * test passes it, unless every passed test carries a "manual" annotation (it proved a part, not the item); tests that all declared the item unobservable (annotation "manual") make it manual; tests
- * that were all skipped give their reasons; no test at all gives `missingReason`.
+ * test passes it, unless every passed test carries a "manual" annotation (it proved a part, not the item);
+ * tests that all declared the item unobservable (annotation "manual") make it manual; tests that were all
+ * skipped give their reasons; no test at all gives `missingReason`.
  */
 function verdict(manualReason: string | undefined, tests: TestOutcome[], missingReason: string): { status: RequirementStatus; reason?: string } {
   const failed = tests.find((t) => t.status === "failed");
