@@ -4,6 +4,8 @@ import { runCommand } from "./run.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { billCommand } from "./bill.ts";
 import { reportCommand } from "./report.ts";
+import { probeCommand } from "./probe.ts";
+import { slaCommand } from "./sla.ts";
 
 const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
 
@@ -12,14 +14,14 @@ const HELP = `mxaccept: conformance and load test harness for Matrix messenger i
   mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
   mxaccept bill     [--profile ID] (--users N --storage-gb G | --target F.env)
   mxaccept report   [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]
+  mxaccept probe    [--target F.env] [--interval 60s] [--duration 1h] [--deadline 30s] [--out F] [--metrics-port N]
+  mxaccept sla      --probes F [--maintenance F] [--month YYYY-MM | --from ISO --to ISO] [--target-availability 0.999 | --profile ID] [--bucket 1m] [--rules-out F] [--json]
 
 Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
 Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
 
 const PLANNED: Record<string, string> = {
   load: "load generation",
-  probe: "the availability canary",
-  sla: "SLA accounting",
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -35,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
       return billCommand(rest);
     case "report":
       return reportCommand(rest);
+    case "probe":
+      return probeCommand(rest);
+    case "sla":
+      return slaCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -69,15 +69,20 @@ export function aggregate(profile: Profile, outcomes: TestOutcome[], missingReas
 
 /**
  * One requirement's status from its tests: a failed test fails it; a manual requirement stays manual; a passed
- * test passes it; tests that all declared the item unobservable (annotation "manual") make it manual; tests
- * that were all skipped give their reasons; no test at all gives `missingReason`.
+ * test passes it, unless every passed test carries a "manual" annotation (it proved a part, not the item);
+ * tests that all declared the item unobservable (annotation "manual") make it manual; tests that were all
+ * skipped give their reasons; no test at all gives `missingReason`.
  */
 function verdict(manualReason: string | undefined, tests: TestOutcome[], missingReason: string): { status: RequirementStatus; reason?: string } {
   const failed = tests.find((t) => t.status === "failed");
   if (failed) return { status: "failed", reason: firstLine(failed.error ?? "test failed") };
   if (manualReason) return { status: "manual", reason: manualReason };
-  if (tests.some((t) => t.status === "passed")) return { status: "passed" };
   const manual = tests.flatMap((t) => t.annotations.filter((a) => a.type === "manual"));
+  const passed = tests.filter((t) => t.status === "passed");
+  // A passed test that declares what it proved is not the requirement itself (a month of availability cannot
+  // be observed in one run) leaves the requirement manual, with its evidence, unless another test passed it.
+  if (passed.length && passed.every((t) => t.annotations.some((a) => a.type === "manual"))) return { status: "manual", reason: manual[0]!.description ?? "cannot be observed in a run" };
+  if (passed.length) return { status: "passed" };
   if (manual.length) return { status: "manual", reason: manual[0]!.description ?? "cannot be observed from outside" };
   if (!tests.length) return { status: "skipped", reason: missingReason };
   const reasons = [...new Set(tests.flatMap((t) => t.annotations.filter((a) => a.type === "skip").map((a) => a.description ?? "")).filter(Boolean))];

@@ -334,3 +334,25 @@ export async function stackStatus(stateDir: string): Promise<{ state?: StackStat
   }));
   return { state, servers, parts };
 }
+
+function serverOf(stateDir: string, role: Role): { state: StackState; server: ServerState } {
+  const state = readState(stateDir);
+  const server = state?.servers.find((s) => s.role === role);
+  if (!state || !server) throw new UserError(`no reference instance is recorded in ${stateDir}: run 'mxaccept stack up' first.`);
+  return { state, server };
+}
+
+/** Stops one homeserver of the running instance (fault injection); the others keep running. */
+export async function stopServer(stateDir: string, role: Role): Promise<void> {
+  const { server } = serverOf(stateDir, role);
+  await stopProcess(role, server.pid, server.config);
+}
+
+/** Starts a stopped homeserver again with its config and database, and waits until it answers /health. */
+export async function startServer(stateDir: string, role: Role): Promise<void> {
+  const { state, server } = serverOf(stateDir, role);
+  if (isOurProcess(server.pid, server.config)) throw new UserError(`${role} is already running (pid ${server.pid}).`);
+  server.pid = startSynapse(server);
+  writeState(stateDir, state);
+  await waitHealthy(server);
+}

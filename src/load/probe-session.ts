@@ -1,0 +1,134 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../config/errors.ts";
+import { reportsDir } from "../config/paths.ts";
+import type { Target } from "../config/target.ts";
+import { AdminClient } from "../matrix/admin.ts";
+import { requestJson } from "../matrix/http.ts";
+import { Ledger } from "../matrix/ledger.ts";
+import { PlainBot } from "../matrix/plain-bot.ts";
+import { registerWithSharedSecret } from "../matrix/registration.ts";
+import { newRunId, runTag } from "../matrix/run-id.ts";
+import { UserFactory, passwordLogin, randomPassword, type TestUser } from "../matrix/users.ts";
+
+/**
+ * The canary's two accounts and their direct chat, kept in a state file next to the probe log
+ * (`<log>.state.json`, mode 0600: it holds passwords and tokens; the log holds none). A restarted prober
+ * resumes with the same users and room: it logs out the old devices and logs in fresh ones, since the
+ * end-to-end keys of a device live only in the prober's memory.
+ */
+export interface ProbeState {
+  version: 1;
+  runId: string;
+  baseUrl: string;
+  serverName: string;
+  roomId: string;
+  sender: TestUser;
+  receiver: TestUser;
+}
+
+export function stateFileFor(logFile: string): string {
+  return `${logFile}.state.json`;
+}
+
+function writeProbeState(file: string, state: ProbeState): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+export function readProbeState(file: string): ProbeState | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(file, "utf8")) as ProbeState;
+    return s.version === 1 && s.roomId && s.sender?.userId && s.receiver?.userId ? s : undefined;
+  } catch {
+    throw new UserError(`probe state ${file} is not readable JSON: remove it (the canary then creates new users) or restore it.`);
+  }
+}
+
+async function adminFor(target: Target, runId: string, ledger: Ledger): Promise<AdminClient> {
+  if (target.adminToken) return new AdminClient(target.baseUrl, target.adminToken);
+  const localpart = `${runTag(runId)}probe-admin`;
+  ledger.record({ kind: "user", id: `@${localpart}:${target.serverName}`, server: target.serverName });
+  const reg = await registerWithSharedSecret(target.baseUrl, target.registrationSharedSecret!, { username: localpart, password: randomPassword(), admin: true });
+  return new AdminClient(target.baseUrl, reg.access_token);
+}
+
+/**
+ * Whose run the canary's users belong to: by default a run of its own (ledger in reports/<runId>/, so
+ * `mxaccept cleanup --run <runId>` removes them); a scenario passes its run's id, ledger and admin.
+ */
+export interface ProbeIdentity {
+  runId: string;
+  ledger: Ledger;
+  admin?: AdminClient;
+  scope?: string;
+}
+
+/** Creates the two run-tagged users and an encrypted direct chat between them. */
+async function createState(target: Target, identity?: ProbeIdentity): Promise<ProbeState> {
+  const runId = identity?.runId ?? newRunId();
+  const ledger = identity?.ledger ?? new Ledger(join(reportsDir(), runId, "ledger.jsonl"));
+  const factory = new UserFactory(target, identity?.admin ?? (await adminFor(target, runId, ledger)), runId, ledger);
+  const sender = await factory.create("canary-sender", { scope: identity?.scope, test: "availability canary" });
+  const receiver = await factory.create("canary-receiver", { scope: identity?.scope, test: "availability canary" });
+  const { body } = await requestJson<{ room_id: string }>(target.baseUrl, "POST", "_matrix/client/v3/createRoom", {
+    token: sender.accessToken,
+    body: {
+      preset: "trusted_private_chat",
+      is_direct: true,
+      invite: [receiver.userId],
+      name: `${runTag(runId)}canary`,
+      initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
+    },
+  });
+  ledger.record({ kind: "room", id: body.room_id, server: target.serverName, test: "availability canary" });
+  await requestJson(target.baseUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, { token: receiver.accessToken, body: {} });
+  return { version: 1, runId, baseUrl: target.baseUrl, serverName: target.serverName, roomId: body.room_id, sender, receiver };
+}
+
+async function relogin(user: TestUser): Promise<TestUser> {
+  // The old device's keys are gone with the old process: retire it (errors ignored: it may already be gone).
+  await requestJson(user.baseUrl, "POST", "_matrix/client/v3/logout", { token: user.accessToken, body: {}, accept: [401, 403], timeoutMs: 10_000 }).catch(() => undefined);
+  const s = await passwordLogin(user.baseUrl, { type: "m.id.user", user: user.localpart }, user.password, "mxaccept canary");
+  return { ...user, accessToken: s.access_token, deviceId: s.device_id };
+}
+
+export interface ProbeSession {
+  state: ProbeState;
+  sender: PlainBot;
+  receiver: PlainBot;
+  resumed: boolean;
+  stop(): void;
+}
+
+/**
+ * Opens the canary's session: resumes the state next to the log (fresh devices), or creates users and room.
+ * `fresh` forces new devices also when the state was just created in this process (after a 401).
+ */
+export async function openSession(target: Target, logFile: string, fresh = false, identity?: ProbeIdentity): Promise<ProbeSession> {
+  const file = stateFileFor(logFile);
+  let state = readProbeState(file);
+  const resumed = !!state;
+  if (state && state.baseUrl !== target.baseUrl) {
+    throw new UserError(`probe state ${file} belongs to ${state.baseUrl}, not ${target.baseUrl}: use another --out for this target.`);
+  }
+  if (!state) {
+    state = await createState(target, identity);
+    writeProbeState(file, state);
+  }
+  if (resumed || fresh) {
+    state = { ...state, sender: await relogin(state.sender), receiver: await relogin(state.receiver) };
+    writeProbeState(file, state);
+  }
+  const sender = await PlainBot.start(state.sender);
+  const receiver = await PlainBot.start(state.receiver);
+  await receiver.waitJoined(state.roomId);
+  return {
+    state, sender, receiver, resumed,
+    stop() {
+      sender.stop();
+      receiver.stop();
+    },
+  };
+}
