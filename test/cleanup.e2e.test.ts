@@ -50,12 +50,19 @@ describe("cleanup of run data", () => {
     expect(await admin.room(rooms[0]!), "the room is purged").toBeUndefined();
   });
 
-  it("cleanup --stale removes run-tagged users and rooms of a crashed run that left no ledger", { timeout: 120_000 }, async () => {
+  it("cleanup --stale removes run-tagged users and rooms of a crashed run that left no ledger, and spares an old run that is still active", { timeout: 120_000 }, async () => {
     const target = loadTarget(targetFile);
-    const crashed = newRunId(new Date(Date.now() - 3 * 3600_000)); // started three hours ago
-    const users = new UserFactory(target, admin, crashed, new Ledger(join(dir, "nowhere", "ledger.jsonl")));
-    const u = await users.create("orphan");
-    const room = await fetch(`${target.baseUrl}/_matrix/client/v3/createRoom`, { method: "POST", headers: { Authorization: `Bearer ${u.accessToken}` }, body: JSON.stringify({ name: `mxa-${crashed} orphan` }) }).then((r) => r.json() as Promise<{ room_id: string }>);
+    const threeHoursAgo = () => newRunId(new Date(Date.now() - 3 * 3600_000));
+    const createRoom = (token: string, name: string) => fetch(`${target.baseUrl}/_matrix/client/v3/createRoom`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ name }) }).then((r) => r.json() as Promise<{ room_id: string }>);
+    // A crashed run: its user's device is gone with the crashed process (no device seen since).
+    const crashed = threeHoursAgo();
+    const u = await new UserFactory(target, admin, crashed, new Ledger(join(dir, "nowhere", "ledger.jsonl"))).create("orphan");
+    const room = await createRoom(u.accessToken, `mxa-${crashed} orphan`);
+    await admin.request("DELETE", `_synapse/admin/v2/users/${encodeURIComponent(u.userId)}/devices/${encodeURIComponent(u.deviceId)}`);
+    // A long-running canary: started three hours ago, its device active now.
+    const canaryRun = threeHoursAgo();
+    const canary = await new UserFactory(target, admin, canaryRun, new Ledger(join(dir, "nowhere", "l3.jsonl"))).create("canary");
+    const canaryRoom = await createRoom(canary.accessToken, `mxa-${canaryRun} canary`);
     const recent = await new UserFactory(target, admin, newRunId(), new Ledger(join(dir, "nowhere", "l2.jsonl"))).create("inflight");
 
     const clean = await mxaccept(["cleanup", "--stale", "--older-than", "2h"], env);
@@ -63,5 +70,8 @@ describe("cleanup of run data", () => {
     expect(await live(`mxa-${crashed}-`)).toHaveLength(0);
     expect(await admin.room(room.room_id)).toBeUndefined();
     expect((await admin.getUser(recent.userId))?.deactivated, "a run younger than --older-than is left alone").toBe(false);
+    expect((await admin.getUser(canary.userId))?.deactivated, "an old run whose user is active is left alone").toBe(false);
+    expect(await admin.room(canaryRoom.room_id), "the active run's room is kept").toBeDefined();
+    expect(clean.stdout).toContain(`spared run ${canaryRun}`);
   });
 });

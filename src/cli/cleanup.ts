@@ -30,7 +30,9 @@ export async function cleanupCommand(args: string[]): Promise<number> {
     results = await cleanupRun(target, values.run, existsSync(ledger) ? ledger : undefined);
   } else {
     const olderThan = parseDuration(values["older-than"] ?? "2h", "--older-than");
-    results = await cleanupStale(target, olderThan);
+    const stale = await cleanupStale(target, olderThan);
+    results = stale.results;
+    for (const run of stale.spared) console.log(`spared run ${run}: its users were active within ${values["older-than"] ?? "2h"} (a running canary?); stop it first, or remove it with --run ${run}`);
   }
   let errors = 0;
   for (const r of results) {

@@ -85,6 +85,12 @@ export class AdminClient {
     await this.request("POST", `_synapse/admin/v1/users/${enc(userId)}/override_ratelimit`, { body: { messages_per_second: 0, burst_count: 0 } });
   }
 
+  /** The newest `last_seen_ts` of the user's devices (0 when none was seen). */
+  async lastSeen(userId: string): Promise<number> {
+    const { body } = await this.request<{ devices: { last_seen_ts?: number | null }[] }>("GET", `_synapse/admin/v2/users/${enc(userId)}/devices`);
+    return Math.max(0, ...body.devices.map((d) => d.last_seen_ts ?? 0));
+  }
+
   async joinedRooms(userId: string): Promise<string[]> {
     return (await this.request<{ joined_rooms: string[] }>("GET", `_synapse/admin/v1/users/${enc(userId)}/joined_rooms`)).body.joined_rooms;
   }

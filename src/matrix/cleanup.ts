@@ -81,17 +81,42 @@ export async function cleanupRun(target: Target, runId: string, ledgerFile?: str
   return results;
 }
 
-/** Cleans up every run-tagged leftover older than `olderThanMs` (run ids carry their start time). */
-export async function cleanupStale(target: Target, olderThanMs: number, now = Date.now()): Promise<CleanupResult[]> {
-  const isStale = (runId: string) => {
+/**
+ * Run ids of runs that are still alive on a server: one of their users had a device seen within `windowMs`
+ * (a month-long availability canary is old but not stale).
+ */
+async function activeRuns(hs: HomeserverTarget, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
+  const active = new Set<string>();
+  if (!hs.adminToken) return active;
+  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  const users = (await admin.listUsers({ name: TAG_PREFIX })).map((u) => u.name).filter((id) => {
+    const run = runIdOf(id);
+    return run !== undefined && candidate(run) && id.endsWith(`:${hs.serverName}`);
+  });
+  await mapPool(users, 4, async (userId) => {
+    const run = runIdOf(userId)!;
+    if (active.has(run)) return;
+    if (now - (await admin.lastSeen(userId)) < windowMs) active.add(run);
+  });
+  return active;
+}
+
+/**
+ * Cleans up every run-tagged leftover older than `olderThanMs` (run ids carry their start time), except runs
+ * whose users were active within that time on any server (a running canary); those are returned as `spared`.
+ */
+export async function cleanupStale(target: Target, olderThanMs: number, now = Date.now()): Promise<{ results: CleanupResult[]; spared: string[] }> {
+  const isOld = (runId: string) => {
     const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(runId);
     if (!m) return false;
     const started = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
     return now - started >= olderThanMs;
   };
+  const spared = new Set<string>();
+  for (const hs of homeservers(target)) for (const r of await activeRuns(hs, isOld, olderThanMs, now)) spared.add(r);
   const results: CleanupResult[] = [];
-  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, isStale, []));
-  return results;
+  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => isOld(r) && !spared.has(r), []));
+  return { results, spared: [...spared] };
 }
 
 export { runTag };
