@@ -1,5 +1,5 @@
 import { UserError } from "../config/errors.ts";
-import type { Target } from "../config/target.ts";
+import { adminUrl, type Target } from "../config/target.ts";
 import { trustCa } from "../config/trust.ts";
 import { AdminClient } from "../matrix/admin.ts";
 import { MatrixError, requestJson } from "../matrix/http.ts";
@@ -16,7 +16,7 @@ export async function preflight(target: Target): Promise<void> {
   }
   if (target.adminToken) {
     try {
-      const me = await new AdminClient(target.baseUrl, target.adminToken).whoami();
+      const me = await new AdminClient(adminUrl(target), target.adminToken).whoami();
       if (!me.admin) throw new UserError(`MXACCEPT_ADMIN_TOKEN belongs to ${me.userId}, who is not a server admin: use an admin's token.`);
     } catch (e) {
       if (e instanceof UserError) throw e;
