@@ -56,5 +56,5 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
   }
 
   await evidence(testInfo, { requirement: "SEC-admin-surface", userToken, unauthenticatedByDesign: UNAUTHENTICATED_BY_DESIGN, metrics, publicSurface });
-  expect(problems, "admin surface").toEqual([]);
+  expect(problems, `admin surface: ${problems.join("; ")}`).toEqual([]);
 });

@@ -24,5 +24,6 @@ test("SEC-anonymous anonymous requests get login and discovery only: no room dir
     profile: prof,
     media: profile.contract.authenticatedMedia ? media : `not checked: profile ${profile.id} does not require authenticated media (authenticatedMedia: false)`,
   });
-  expect([...served(directory), ...served(prof), ...served(media)], "served to anonymous requests").toEqual([]);
+  const found = [...served(directory), ...served(prof), ...served(media)];
+  expect(found, `served to anonymous requests: ${found.join("; ")}`).toEqual([]);
 });

@@ -46,5 +46,5 @@ test("VSM-1 closed user group: registration without an admin and guest access ar
     anonymousDirectory: directory,
     anonymousMedia: profile.contract.authenticatedMedia ? media : "not checked: the profile does not require authenticated media",
   });
-  expect(problems, "closed user group").toEqual([]);
+  expect(problems, `closed user group: ${problems.join("; ")}`).toEqual([]);
 });

@@ -46,11 +46,11 @@ test("BUM-5.3.e every endpoint offers only TLS 1.2 or newer, and its certificate
   const { endpoints, findings, problems } = await probeAll(target, profile, { plain: false });
   await evidence(testInfo, { requirement: "BUM-5.3.e", trustStore: target.caFile ? `system store + ${target.caFile}` : "system store", hstsRequired: profile.contract.hstsRequired, endpoints: findings });
   expect(endpoints.length).toBeGreaterThanOrEqual(1);
-  expect(problems, "transport problems").toEqual([]);
+  expect(problems, `transport problems: ${problems.join("; ")}`).toEqual([]);
 });
 
 test("VSM-2.2.tls transport always encrypted: every endpoint speaks only TLS 1.2 or newer with a verifying chain, plain HTTP is refused or redirected", async ({ target, profile }, testInfo) => {
   const { findings, problems } = await probeAll(target, profile, { plain: true });
   await evidence(testInfo, { requirement: "VSM-2.2.tls", trustStore: target.caFile ? `system store + ${target.caFile}` : "system store", hstsRequired: profile.contract.hstsRequired, endpoints: findings });
-  expect(problems, "transport problems").toEqual([]);
+  expect(problems, `transport problems: ${problems.join("; ")}`).toEqual([]);
 });

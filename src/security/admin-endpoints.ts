@@ -40,7 +40,7 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v1/rooms/{}/state", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/state` },
   { method: "GET", template: "_synapse/admin/v1/rooms/{}/messages", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/messages` },
   { method: "DELETE", template: "_synapse/admin/v2/rooms/{}", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}`, body: {} },
-  { method: "GET", template: "_synapse/admin/v2/rooms/delete_status/{}", path: () => "_synapse/admin/v2/rooms/delete_status/mxaccept-probe" },
+  { method: "GET", template: "_synapse/admin/v2/rooms/delete_status/{}", path: (i) => `_synapse/admin/v2/rooms/delete_status/${e(i.roomId)}` },
   { method: "GET", template: "_synapse/admin/v1/fetch_event/{}", path: (i) => `_synapse/admin/v1/fetch_event/${e(i.eventId)}` },
   { method: "GET", template: "_synapse/admin/v1/statistics/users/media", path: () => "_synapse/admin/v1/statistics/users/media?limit=1" },
 ];
