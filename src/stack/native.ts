@@ -41,8 +41,9 @@ function signingKey(): string {
   return `ed25519 a_${randomBytes(3).toString("hex")} ${randomBytes(32).toString("base64").replace(/=+$/, "")}\n`;
 }
 
+/** The venv's Python that runs Synapse; MXACCEPT_PYTHON points elsewhere (e.g. a venv outside the clone). */
 export function pythonPath(): string {
-  return join(projectRoot(), ".venv", "bin", "python");
+  return process.env.MXACCEPT_PYTHON || join(projectRoot(), ".venv", "bin", "python");
 }
 
 function readOverlay(path: string, flag: string): Yamlish {
@@ -58,9 +59,15 @@ function readOverlay(path: string, flag: string): Yamlish {
   return data;
 }
 
+/** The end of a log for a one-line error: the last Python exception line when there is a traceback, else the last lines. */
 function tail(file: string, lines = 5): string {
   try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ");
+    const all = readFileSync(file, "utf8").trim().split("\n");
+    if (all.some((l) => l.startsWith("Traceback "))) {
+      const exception = all.findLast((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b/.test(l));
+      if (exception) return exception.replace(/ with the given listener config: .*/, "");
+    }
+    return all.slice(-lines).join(" | ");
   } catch {
     return "(no log)";
   }
@@ -91,12 +98,12 @@ function startSynapse(server: ServerState): number {
 async function waitHealthy(server: ServerState): Promise<void> {
   await waitFor(`${server.role} (${server.baseUrl}) to answer /health`, async () => {
     if (!isOurProcess(server.pid, server.config)) {
-      throw new UserError(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
+      throw new StopWaiting(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
     }
     const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200 ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
-    if (e instanceof UserError) throw e;
+    if (e instanceof StopWaiting) throw new UserError(e.message);
     throw new UserError(`${server.role} did not become ready: ${(e as Error).message}; see ${server.dir}/homeserver.log.`);
   });
 }
@@ -158,7 +165,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     const known = Object.keys(PARTS).join(", ") || "none yet";
     throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${known}.`);
   }
-  if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
+  if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
   const profile = loadProfile(opts.profile);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
