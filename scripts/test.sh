@@ -15,9 +15,9 @@ vitest_rc=$?
 t1=$(date +%s)
 
 echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention --profile managed-bundesmessenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention,security --profile managed-bundesmessenger
 run_rc=$?
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage,retention --profile vodafone-secure-messenger --size-scale 1024
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage,retention,security --profile vodafone-secure-messenger --size-scale 1024
 [ $? -ne 0 ] && run_rc=1
 # Live expiry on time-scaled instances: the BuM year and the VSM 30 days both become 30 s.
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite retention --profile managed-bundesmessenger --time-scale 1051200
