@@ -15,9 +15,9 @@ vitest_rc=$?
 t1=$(date +%s)
 
 echo "== scenarios against the embedded reference instance (mxaccept run), both profiles"
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention,federation,availability --profile managed-bundesmessenger
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,billing,storage,retention,federation,availability,security --profile managed-bundesmessenger
 run_rc=$?
-MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage,retention,availability --profile vodafone-secure-messenger --size-scale 1024
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite messaging,storage,retention,availability,security --profile vodafone-secure-messenger --size-scale 1024
 [ $? -ne 0 ] && run_rc=1
 # Tenancy, roles and the group limit (scaled to 100 members; accept runs the contract's 1,250). On its own: the
 # cross-tenant step restarts hs1 and hs2.

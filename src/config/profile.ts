@@ -49,6 +49,8 @@ export const ProfileSchema = z
         maxUploadSize: z.string().regex(/^\d+[KMG]?$/),
         groupSizeLimit: z.number().int().positive().nullable(),
         bruteForceMaxAttempts: z.number().int().positive(),
+        authenticatedMedia: z.boolean(),
+        hstsRequired: z.boolean(),
         prices: z
           .object({
             currency: z.literal("EUR"),

@@ -26,6 +26,7 @@ const keys = {
   MXACCEPT_OUTSIDER_SERVER_NAME: serverName.optional(),
   MXACCEPT_OUTSIDER_ADMIN_TOKEN: secret.optional(),
   MXACCEPT_OUTSIDER_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_ADMIN_BASE_URL: url.optional(),
   MXACCEPT_CA_FILE: z.string().min(1).optional(),
   MXACCEPT_PROFILE: z.string().regex(/^[a-z0-9-]+$/, "must be a profile id such as managed-bundesmessenger").optional(),
   MXACCEPT_SCANNER_URL: url.optional(),
@@ -50,6 +51,13 @@ export interface HomeserverTarget {
   serverName: string;
   adminToken?: string;
   registrationSharedSecret?: string;
+  /** Where the admin API (and metrics) answer when the operator keeps them off the public client URL. */
+  adminBaseUrl?: string;
+}
+
+/** The base URL for /_synapse/admin requests: the internal admin URL when the target names one. */
+export function adminUrl(hs: HomeserverTarget): string {
+  return hs.adminBaseUrl ?? hs.baseUrl;
 }
 
 export interface Target extends HomeserverTarget {
@@ -120,6 +128,7 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     serverName: env.MXACCEPT_SERVER_NAME,
     adminToken: env.MXACCEPT_ADMIN_TOKEN,
     registrationSharedSecret: env.MXACCEPT_REGISTRATION_SHARED_SECRET,
+    adminBaseUrl: env.MXACCEPT_ADMIN_BASE_URL,
     profile: env.MXACCEPT_PROFILE,
     caFile: env.MXACCEPT_CA_FILE,
     partner: homeserver(env, "PARTNER", source),

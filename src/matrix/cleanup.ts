@@ -1,4 +1,4 @@
-import type { HomeserverTarget, Target } from "../config/target.ts";
+import { adminUrl, type HomeserverTarget, type Target } from "../config/target.ts";
 import { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
@@ -27,7 +27,7 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
     result.errors.push(`no admin token for ${hs.serverName}: cannot clean it up`);
     return result;
   }
-  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  const admin = new AdminClient(adminUrl(hs), hs.adminToken);
   const listed = await admin.listUsers({ name: TAG_PREFIX });
   const userIds = new Set(listed.map((u) => u.name).filter((id) => {
     const run = runIdOf(id);

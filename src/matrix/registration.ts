@@ -39,3 +39,18 @@ export async function registerWithSharedSecret(
   });
   return res.body;
 }
+
+/**
+ * Whether the server accepts this shared secret, without creating anyone: a registration with a correct MAC for
+ * an invalid user name (a space) is refused for the name (400), one with a wrong secret for the MAC (403).
+ */
+export async function sharedSecretAccepted(baseUrl: string, secret: string): Promise<{ accepted: boolean; status: number; errcode?: string }> {
+  const { body } = await requestJson<{ nonce: string }>(baseUrl, "GET", "_synapse/admin/v1/register");
+  const username = "mxaccept secret check";
+  const password = "not-used-for-anything";
+  const res = await requestJson<{ errcode?: string }>(baseUrl, "POST", "_synapse/admin/v1/register", {
+    body: { nonce: body.nonce, username, password, admin: false, mac: registrationMac(secret, body.nonce, username, password, false) },
+    accept: [400, 401, 403],
+  });
+  return { accepted: res.status === 400 && res.body.errcode === "M_INVALID_USERNAME", status: res.status, errcode: res.body.errcode };
+}

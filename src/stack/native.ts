@@ -39,8 +39,9 @@ function randomSecret(): string {
 }
 
 
+/** The venv's Python that runs Synapse; MXACCEPT_PYTHON points elsewhere (e.g. a venv outside the clone). */
 export function pythonPath(): string {
-  return join(projectRoot(), ".venv", "bin", "python");
+  return process.env.MXACCEPT_PYTHON || join(projectRoot(), ".venv", "bin", "python");
 }
 
 function readOverlay(path: string, flag: string): Yamlish {
@@ -56,9 +57,15 @@ function readOverlay(path: string, flag: string): Yamlish {
   return data;
 }
 
+/** The end of a log for a one-line error: the last Python exception line when there is a traceback, else the last lines. */
 function tail(file: string, lines = 5): string {
   try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ");
+    const all = readFileSync(file, "utf8").trim().split("\n");
+    if (all.some((l) => l.startsWith("Traceback "))) {
+      const exception = all.findLast((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b/.test(l));
+      if (exception) return exception.replace(/ with the given listener config: .*/, "");
+    }
+    return all.slice(-lines).join(" | ");
   } catch {
     return "(no log)";
   }
@@ -90,12 +97,12 @@ export function startSynapse(server: ServerState): number {
 export async function waitHealthy(server: ServerState): Promise<void> {
   await waitFor(`${server.role} (${server.baseUrl}) to answer /health`, async () => {
     if (!isOurProcess(server.pid, server.config)) {
-      throw new UserError(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
+      throw new StopWaiting(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
     }
     const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200 ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
-    if (e instanceof UserError) throw e;
+    if (e instanceof StopWaiting) throw new UserError(e.message);
     throw new UserError(`${server.role} did not become ready: ${(e as Error).message}; see ${server.dir}/homeserver.log.`);
   });
 }
@@ -170,7 +177,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   const containers = await import("./containers.ts");
   if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
-  if (!existsSync(pythonPath())) throw new UserError("the Synapse venv is missing: run 'npm run setup' and retry.");
+  if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const tls = ensureTls(join(opts.stateDir, "tls"));

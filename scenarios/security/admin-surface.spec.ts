@@ -1,0 +1,61 @@
+import { test, expect, evidence } from "../../fixtures/index.ts";
+import { adminUrl } from "../../src/config/target.ts";
+import { requestJson } from "../../src/matrix/http.ts";
+import { scaled } from "../../src/matrix/timeouts.ts";
+import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN } from "../../src/security/admin-endpoints.ts";
+
+const refused = (status: number) => status === 401 || status === 403 || status === 404;
+
+/** What the public client URL answers on a path, with an optional token (raw: metrics are not JSON). */
+async function raw(baseUrl: string, path: string, token?: string): Promise<{ status: number; prometheus: boolean } | { error: string }> {
+  try {
+    const res = await fetch(new URL(path, `${baseUrl}/`), { headers: token ? { Authorization: `Bearer ${token}` } : {}, redirect: "manual", signal: AbortSignal.timeout(scaled(15_000)) });
+    const text = await res.text();
+    return { status: res.status, prometheus: /^# (HELP|TYPE) /m.test(text) };
+  } catch (e) {
+    return { error: (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message };
+  }
+}
+
+test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, admin, users, ledger, tag }, testInfo) => {
+  const problems: string[] = [];
+  const user = await users.create("plain");
+  const room = await requestJson<{ room_id: string }>(user.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: user.accessToken, body: { name: `${tag} admin probe` } });
+  ledger.record({ kind: "room", id: room.body.room_id, server: target.serverName, test: testInfo.title });
+  const sent = await requestJson<{ event_id: string }>(user.baseUrl, "PUT", `_matrix/client/v3/rooms/${encodeURIComponent(room.body.room_id)}/send/m.room.message/${Date.now()}`, { token: user.accessToken, body: { msgtype: "m.text", body: "probe" } });
+  const ids = { userId: user.userId, roomId: room.body.room_id, eventId: sent.body.event_id, mediaServer: target.serverName };
+
+  // Every admin endpoint the harness uses, with the user's token, at the URL where the admin API answers.
+  const userToken = [];
+  for (const ep of HARNESS_ADMIN_ENDPOINTS) {
+    const res = await requestJson<{ errcode?: string }>(adminUrl(target), ep.method, ep.path(ids), { token: user.accessToken, body: ep.body, accept: [400, 401, 403, 404, 405] });
+    userToken.push({ method: ep.method, path: ep.template, status: res.status, errcode: res.body?.errcode });
+    if (!refused(res.status)) problems.push(`${ep.method} ${ep.template} answered ${res.status} to a normal user's token`);
+  }
+  // The probes must not have changed the user: still active and not an admin (read with the admin's rights).
+  const after = await admin.getUser(user.userId);
+  expect(after?.deactivated, "the user token could not deactivate its user").toBeFalsy();
+  expect(after?.admin, "the user token could not make its user an admin").toBeFalsy();
+
+  // Metrics through the public client URL: never served.
+  const metrics = { "/_synapse/metrics": await raw(target.baseUrl, "_synapse/metrics"), "/metrics": await raw(target.baseUrl, "metrics") };
+  for (const [path, r] of Object.entries(metrics)) if ("prometheus" in r && r.prometheus) problems.push(`metrics are served through the public client URL at ${path}`);
+
+  let publicSurface: unknown;
+  const separated = !!target.adminBaseUrl && new URL(target.adminBaseUrl).origin !== new URL(target.baseUrl).origin;
+  if (separated) {
+    // Control: the admin URL answers the admin; the public URL must not, not even to the admin's token.
+    const control = await admin.serverVersion();
+    const probes = {
+      serverVersion: await raw(target.baseUrl, "_synapse/admin/v1/server_version"),
+      usersWithAdminToken: await raw(target.baseUrl, "_synapse/admin/v2/users?limit=1", target.adminToken),
+    };
+    for (const [what, r] of Object.entries(probes)) if ("status" in r && !refused(r.status) && !(r.status >= 300 && r.status < 400)) problems.push(`the public client URL serves the admin API (${what}: ${r.status})`);
+    publicSurface = { adminBaseUrl: target.adminBaseUrl, control, publicUrl: probes };
+  } else {
+    publicSurface = `not checked: the target names no MXACCEPT_ADMIN_BASE_URL apart from the client URL, so the admin API is expected at ${target.baseUrl}; only user-token refusal and metrics are checked`;
+  }
+
+  await evidence(testInfo, { requirement: "SEC-admin-surface", userToken, unauthenticatedByDesign: UNAUTHENTICATED_BY_DESIGN, metrics, publicSurface });
+  expect(problems, `admin surface: ${problems.join("; ")}`).toEqual([]);
+});

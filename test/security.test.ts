@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import tls from "node:tls";
+import http from "node:http";
+import https from "node:https";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { ensureTls } from "../src/stack/tls.ts";
+import { freePort } from "../src/stack/ports.ts";
+import { projectRoot } from "../src/config/paths.ts";
+import { acceptsVersion, tlsVersions, verifyChain, plainHttp, hsts } from "../src/security/transport.ts";
+import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN, adminPathsInSources } from "../src/security/admin-endpoints.ts";
+
+/**
+ * The transport probes in the other direction, against small local servers that break one thing each (Synapse
+ * cannot be made to offer TLS 1.0 or serve plain HTTP on its TLS port): an endpoint that accepts TLS 1.0/1.1,
+ * an untrusted chain, a certificate for another host, plain HTTP that is served, and HSTS. Plus: every admin
+ * path the harness uses is covered by SEC-admin-surface's list.
+ */
+const dir = mkdtempSync(join(tmpdir(), "mxa-sec-"));
+const files = ensureTls(join(dir, "tls"));
+const key = readFileSync(files.key);
+const cert = readFileSync(files.cert);
+const ca = readFileSync(files.caCert, "utf8");
+
+function listen(server: tls.Server | http.Server, host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
+}
+
+describe("transport probes", () => {
+  // An old-fashioned endpoint: TLS 1.0 up to 1.3, legacy ciphers, HSTS for a day.
+  const legacy = https.createServer({ key, cert, minVersion: "TLSv1", ciphers: "DEFAULT:@SECLEVEL=0" }, (_req, res) => {
+    res.writeHead(200, { "Strict-Transport-Security": "max-age=86400" }).end("{}");
+  });
+  const modern = https.createServer({ key, cert, minVersion: "TLSv1.2" }, (_req, res) => res.writeHead(200).end("{}"));
+  const plainServed = http.createServer((_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end('{"versions":["v1.11"]}'));
+  const plainRedirect = http.createServer((req, res) => res.writeHead(301, { Location: `https://localhost${req.url}` }).end());
+  let legacyUrl = "", modernUrl = "", servedUrl = "", redirectUrl = "";
+
+  beforeAll(async () => {
+    tls.setDefaultCACertificates([...tls.getCACertificates("default"), ca]);
+    legacyUrl = `https://localhost:${await listen(legacy)}`;
+    modernUrl = `https://localhost:${await listen(modern)}`;
+    servedUrl = `https://localhost:${await listen(plainServed)}`;
+    redirectUrl = `https://localhost:${await listen(plainRedirect)}`;
+  });
+  afterAll(() => {
+    for (const s of [legacy, modern, plainServed, plainRedirect]) s.close();
+  });
+
+  it("sees TLS 1.0 and 1.1 accepted by an endpoint that offers them, and refused by one that does not", async () => {
+    expect((await tlsVersions(legacyUrl)).accepted).toEqual(["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
+    const m = await tlsVersions(modernUrl);
+    expect(m.accepted).toEqual(["TLSv1.2", "TLSv1.3"]);
+    expect(Object.keys(m.refused)).toEqual(["TLSv1", "TLSv1.1"]);
+  });
+
+  it("reports a closed port as not accepting any version", async () => {
+    expect((await acceptsVersion(`https://127.0.0.1:${await freePort()}`, "TLSv1.3")).accepted).toBe(false);
+  });
+
+  it("verifies a chain against the trust store in force and the host name, and fails either when broken", async () => {
+    expect(await verifyChain(modernUrl)).toMatchObject({ verified: true, namesHost: true, subject: "localhost" });
+    // The certificate names localhost and 127.0.0.1, not 127.0.0.2.
+    const other = https.createServer({ key, cert }, (_q, r) => r.end());
+    const port = await listen(other, "127.0.0.2");
+    try {
+      expect(await verifyChain(`https://127.0.0.2:${port}`)).toMatchObject({ verified: true, namesHost: false });
+    } finally {
+      other.close();
+    }
+    // A CA nobody trusts.
+    const stranger = ensureTls(join(dir, "stranger"));
+    const untrusted = https.createServer({ key: readFileSync(stranger.key), cert: readFileSync(stranger.cert) }, (_q, r) => r.end());
+    const p2 = await listen(untrusted);
+    try {
+      const r = await verifyChain(`https://localhost:${p2}`);
+      expect(r.verified).toBe(false);
+      expect(r.error).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|self.signed|unable to get local issuer/i);
+    } finally {
+      untrusted.close();
+    }
+  });
+
+  it("tells plain HTTP served, redirected to https, and refused apart", async () => {
+    expect(await plainHttp(servedUrl)).toMatchObject({ outcome: "served", status: 200 });
+    expect(await plainHttp(redirectUrl)).toMatchObject({ outcome: "redirect", status: 301 });
+    expect((await plainHttp(modernUrl)).outcome, "a TLS port answering plain HTTP with a TLS alert is a refusal").toBe("refused");
+    expect((await plainHttp(`https://127.0.0.1:${await freePort()}`)).outcome).toBe("refused");
+  });
+
+  it("reads the HSTS max-age, and its absence", async () => {
+    expect(await hsts(legacyUrl)).toMatchObject({ maxAge: 86400 });
+    expect((await hsts(modernUrl)).header).toBeUndefined();
+  });
+});
+
+describe("SEC-admin-surface covers the harness's admin endpoints", () => {
+  it("every /_synapse/admin path used in src/, fixtures/ and scenarios/ is probed with a user token (or answers without admin rights by design)", () => {
+    const used = adminPathsInSources(["src", "fixtures", "scenarios"].map((d) => join(projectRoot(), d)));
+    expect(used.size).toBeGreaterThan(10);
+    const covered = new Set([...HARNESS_ADMIN_ENDPOINTS.map((e) => e.template), ...UNAUTHENTICATED_BY_DESIGN]);
+    const missing = [...used].filter(([t]) => !covered.has(t)).map(([t, file]) => `${t} (${file})`);
+    expect(missing, "add these to HARNESS_ADMIN_ENDPOINTS in src/security/admin-endpoints.ts").toEqual([]);
+  });
+});
