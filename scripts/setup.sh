@@ -71,6 +71,7 @@ if [ -z "$PY" ] || ! "$PY" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.ve
   PY="$(command -v python3)"
 fi
 have="$("$VENV/bin/python" -c 'import synapse; print(synapse.__version__)' 2>/dev/null || true)"
+have="${have%% *}" # inside a git checkout Synapse appends "(b=branch,commit)"
 if [ "$have" != "$SYNAPSE_VERSION" ]; then
   say "installing matrix-synapse $SYNAPSE_VERSION into $VENV"
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" || fail "could not create the Python venv at $VENV: install python3-venv and retry."
