@@ -82,7 +82,7 @@ if [ "$have" != "$SYNAPSE_VERSION" ]; then
 fi
 
 # 5. Content scanner part (--with scanner): ClamAV and libmagic from Debian, the scanner and vodozemac from PyPI.
-if ! command -v clamd >/dev/null || ! command -v clamdscan >/dev/null || ! command -v sigtool >/dev/null || ! ldconfig -p 2>/dev/null | grep -q libmagic.so.1; then
+if ! command -v clamd >/dev/null || ! command -v clamdscan >/dev/null || ! command -v sigtool >/dev/null || ! ldconfig -p 2>/dev/null | grep libmagic.so.1 >/dev/null; then
   apt_install "ClamAV (clamd, clamdscan, sigtool) and libmagic" "clamav clamav-daemon clamdscan libmagic1"
 fi
 if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('vodozemac') == '$VODOZEMAC_VERSION' else 1)" 2>/dev/null; then
