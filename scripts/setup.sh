@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Idempotent set-up: brings what the project needs and is missing, quickly when all is present.
 #   Node >= 22 (Node 24 from the npm registry where the system Node is older), npm dependencies,
-#   a project-local Python venv with matrix-synapse from PyPI, openssl.
+#   a project-local Python venv with matrix-synapse from PyPI, openssl; for the content scanner part:
+#   ClamAV (clamd, clamdscan, sigtool) and libmagic from Debian, matrix-content-scanner and vodozemac from PyPI.
 # Prints nothing on the fast path unless MXACCEPT_SETUP_VERBOSE=1; on failure prints one line saying what to do.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION="24.21.0"
 SYNAPSE_VERSION="1.163.2"
+MCS_VERSION="1.4.1"
+VODOZEMAC_VERSION="0.10.0"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept"
 TOOLS="$ROOT/.tools"
 VENV="$ROOT/.venv"
 STAMP="$TOOLS/setup.stamp"
-STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
+STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION mcs=$MCS_VERSION vodozemac=$VODOZEMAC_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
 
 say() { [ "${MXACCEPT_SETUP_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2; return 0; }
 fail() { echo "mxaccept setup: $*" >&2; exit 1; }
@@ -20,7 +24,7 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 
 # Fast path: everything was provisioned for these pins and is still there.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
-   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null \
+   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && command -v clamd >/dev/null \
    && { { [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || [ -f "$TOOLS/optional.skipped" ]; }; then
   exit 0
 fi
@@ -91,6 +95,42 @@ optional_apt() {
 [ -x /usr/bin/chromium ] || optional_apt "Chromium (PDF acceptance record)" chromium
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || optional_apt "docker-compose (compose file check)" docker-compose
 if [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; then rm -f "$TOOLS/optional.skipped"; else touch "$TOOLS/optional.skipped"; fi
+# 5. Content scanner part (--with scanner): ClamAV and libmagic from Debian, the scanner and vodozemac from PyPI.
+if ! command -v clamd >/dev/null || ! command -v clamdscan >/dev/null || ! command -v sigtool >/dev/null || ! ldconfig -p 2>/dev/null | grep libmagic.so.1 >/dev/null; then
+  apt_install "ClamAV (clamd, clamdscan, sigtool) and libmagic" "clamav clamav-daemon clamdscan libmagic1"
+fi
+if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('vodozemac') == '$VODOZEMAC_VERSION' else 1)" 2>/dev/null; then
+  say "installing vodozemac $VODOZEMAC_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "vodozemac==$VODOZEMAC_VERSION" >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip could not install vodozemac==$VODOZEMAC_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
+if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; import matrix_content_scanner.mcs; sys.exit(0 if m.version('matrix_content_scanner') == '$MCS_VERSION' else 1)" 2>/dev/null; then
+  # PyPI has only the sdist, with a Rust extension whose Cargo.toml takes vodozemac from a GitHub commit; GitHub
+  # is not reachable from every build machine, so the wheel is built with vodozemac $VODOZEMAC_VERSION from crates.io
+  # (a cargo [patch]) and kept in the cache for fresh clones.
+  WHEELS="$CACHE/matrix-content-scanner-$MCS_VERSION"
+  wheel="$(ls "$WHEELS"/matrix_content_scanner-"$MCS_VERSION"-*.whl 2>/dev/null | head -n 1)"
+  if [ -z "$wheel" ]; then
+    command -v cargo >/dev/null || fail "building matrix-content-scanner needs cargo (Rust): install it (rustup or apt-get install cargo) and retry."
+    say "building matrix-content-scanner $MCS_VERSION (Rust extension; a few minutes)"
+    build="$(mktemp -d)"
+    "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: -d "$build" "matrix-content-scanner==$MCS_VERSION" >"$TOOLS/mcs-build.log" 2>&1 \
+      || { rm -rf "$build"; fail "could not download matrix-content-scanner==$MCS_VERSION (log: $TOOLS/mcs-build.log): check PyPI access."; }
+    tar -xzf "$build"/matrix_content_scanner-"$MCS_VERSION".tar.gz -C "$build"
+    src="$build/matrix_content_scanner-$MCS_VERSION"
+    mkdir -p "$src/.cargo"
+    printf '[patch."https://github.com/matrix-org/vodozemac.git"]\nvodozemac = { version = "=%s" }\n' "$VODOZEMAC_VERSION" > "$src/.cargo/config.toml"
+    mkdir -p "$WHEELS"
+    { (cd "$src/rust" && cargo update -p sha2@0.10.8) && (cd "$src" && "$VENV/bin/pip" wheel --disable-pip-version-check --no-deps -w "$WHEELS" .); } >>"$TOOLS/mcs-build.log" 2>&1 \
+      || { rm -rf "$build"; fail "building matrix-content-scanner $MCS_VERSION failed (log: $TOOLS/mcs-build.log): check crates.io access and retry."; }
+    rm -rf "$build"
+    wheel="$(ls "$WHEELS"/matrix_content_scanner-"$MCS_VERSION"-*.whl 2>/dev/null | head -n 1)"
+    [ -n "$wheel" ] || fail "the matrix-content-scanner build left no wheel in $WHEELS (log: $TOOLS/mcs-build.log)."
+  fi
+  say "installing matrix-content-scanner $MCS_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "$wheel" >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip could not install $wheel (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
 
 echo "$STAMP_TEXT" > "$STAMP"
 say "ready"

@@ -94,7 +94,9 @@ export async function runCommand(args: string[]): Promise<number> {
       targetFile = running.targetFile;
       console.error(`using the running reference instance (${opts.stateDir})`);
     } else {
-      console.error("starting the embedded reference instance for this run …");
+      // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
+      if (values.with === undefined && (!suites || suites.includes("virus"))) opts.with = ["scanner"];
+      console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();
       const state = await stackUp({ ...opts, log: (l) => console.error(`  ${l}`) });

@@ -30,6 +30,9 @@ const keys = {
   MXACCEPT_CA_FILE: z.string().min(1).optional(),
   MXACCEPT_PROFILE: z.string().regex(/^[a-z0-9-]+$/, "must be a profile id such as managed-bundesmessenger").optional(),
   MXACCEPT_SCANNER_URL: url.optional(),
+  MXACCEPT_PARTNER_SCANNER_URL: url.optional(),
+  MXACCEPT_SCANNER_AV_STOP: z.string().min(1).optional(),
+  MXACCEPT_SCANNER_AV_START: z.string().min(1).optional(),
   MXACCEPT_IDP_URL: url.optional(),
   MXACCEPT_IDP_KIND: z.enum(["keycloak", "entra", "okta"]).optional(),
   MXACCEPT_IDM_PORTAL_URL: url.optional(),
@@ -67,6 +70,10 @@ export interface Target extends HomeserverTarget {
   partner?: HomeserverTarget;
   outsider?: HomeserverTarget;
   scannerUrl?: string;
+  /** The partner's content scanner (MXACCEPT_PARTNER_SCANNER_URL), through which its users fetch media. */
+  partnerScannerUrl?: string;
+  /** Shell commands that stop and start the scanner's virus engine (fail-closed check; destructive). */
+  scannerAv?: { stop: string; start: string };
   idp?: { url: string; kind: "keycloak" | "entra" | "okta" };
   idmPortalUrl?: string;
   appPortalUrl?: string;
@@ -134,6 +141,8 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     partner: homeserver(env, "PARTNER", source),
     outsider: homeserver(env, "OUTSIDER", source),
     scannerUrl: env.MXACCEPT_SCANNER_URL,
+    partnerScannerUrl: env.MXACCEPT_PARTNER_SCANNER_URL,
+    scannerAv: env.MXACCEPT_SCANNER_AV_STOP && env.MXACCEPT_SCANNER_AV_START ? { stop: env.MXACCEPT_SCANNER_AV_STOP, start: env.MXACCEPT_SCANNER_AV_START } : undefined,
     idp: env.MXACCEPT_IDP_URL ? { url: env.MXACCEPT_IDP_URL, kind: env.MXACCEPT_IDP_KIND ?? "keycloak" } : undefined,
     idmPortalUrl: env.MXACCEPT_IDM_PORTAL_URL,
     appPortalUrl: env.MXACCEPT_APP_PORTAL_URL,

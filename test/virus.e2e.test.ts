@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mxaccept } from "./helpers/cli.ts";
+import type { Results } from "../src/report/results.ts";
+
+/** Both directions for BUM-2.3: instances whose scanner does not scan fail it. */
+
+function resultsIn(reports: string): Results {
+  const [runId] = readdirSync(reports);
+  if (!runId) throw new Error("the run wrote no report");
+  return JSON.parse(readFileSync(join(reports, runId, "results.json"), "utf8")) as Results;
+}
+
+function virusIds(results: Results) {
+  return results.requirements.filter((r) => r.id === "BUM-2.3");
+}
+
+describe("virus checks fail an instance whose scanner does not scan", () => {
+  it("a target whose MXACCEPT_SCANNER_URL is the homeserver itself (media unscanned) fails BUM-2.3", { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mxa-virus-"));
+    const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+    const up = await mxaccept(["stack", "up", "--with", "scanner"], env);
+    try {
+      expect(up.code, up.stderr).toBe(0);
+      const text = readFileSync(join(dir, "state", "target.env"), "utf8");
+      const base = /^MXACCEPT_BASE_URL=(.*)$/m.exec(text)![1]!;
+      const partnerBase = /^MXACCEPT_PARTNER_BASE_URL=(.*)$/m.exec(text)![1]!;
+      const broken = join(dir, "unscanned.env");
+      writeFileSync(broken, text.replace(/^MXACCEPT_SCANNER_URL=.*$/m, `MXACCEPT_SCANNER_URL=${base}`).replace(/^MXACCEPT_PARTNER_SCANNER_URL=.*$/m, `MXACCEPT_PARTNER_SCANNER_URL=${partnerBase}`), { mode: 0o600 });
+      const run = await mxaccept(["run", "--target", broken, "--suite", "virus"], env, 600_000);
+      expect(run.code).toBe(1);
+      const [req] = virusIds(resultsIn(env.MXACCEPT_REPORTS_DIR));
+      expect(req?.status).toBe("failed");
+      expect(req?.reason).toMatch(/refused as not clean|scan result|through the scanner/);
+    } finally {
+      await mxaccept(["stack", "down"], env);
+    }
+  });
+
+  it("a scanner whose scan script always says clean fails BUM-2.3", { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mxa-virus-"));
+    const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports"), MXACCEPT_SCANNER_BYPASS: "1" };
+    const run = await mxaccept(["run", "--suite", "virus", "--with", "scanner"], env, 600_000);
+    expect(run.code).toBe(1);
+    const results = resultsIn(env.MXACCEPT_REPORTS_DIR);
+    const [req] = virusIds(results);
+    expect(req?.status).toBe("failed");
+    expect(req?.reason).toMatch(/refused as not clean|scan result|does not serve a file it could not scan/);
+    // Only the virus requirement is affected.
+    expect(results.requirements.filter((r) => r.status === "failed").map((r) => r.id)).toEqual(["BUM-2.3"]);
+  });
+});
