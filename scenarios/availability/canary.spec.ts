@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestInfo } from "@playwright/test";
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import type { Target } from "../../src/config/target.ts";
@@ -19,7 +21,7 @@ import { computeSla, monthInterval, monthOf, MINUTE_MS } from "../../src/report/
 const PROBES = 5;
 const INTERVAL_MS = 1000;
 
-async function canary(requirement: string, ctx: { target: Target; profile: Profile; admin: AdminClient; ledger: Ledger; tag: string; runId: string }, testInfo: TestInfo) {
+async function canary(requirement: string, ctx: { target: Target; profile: Profile; admin: AdminClient; ledger: Ledger; tag: string; runId: string; reportDir: string }, testInfo: TestInfo) {
   const out = testInfo.outputPath("probes.jsonl");
   const summary = await runProber({
     target: ctx.target,
@@ -30,6 +32,14 @@ async function canary(requirement: string, ctx: { target: Target; profile: Profi
     identity: { runId: ctx.runId, ledger: ctx.ledger, admin: ctx.admin, scope: ctx.tag.split("-").pop() },
   });
   const { probes } = readProbeLog(out);
+  // The observed window as a figure of the acceptance record (src/report/figures.ts).
+  mkdirSync(join(ctx.reportDir, "figures"), { recursive: true });
+  writeFileSync(join(ctx.reportDir, "figures", `availability-${requirement}.json`), JSON.stringify({
+    kind: "availability",
+    title: { de: `Verfügbarkeitsproben (${requirement}, beobachtetes Fenster)`, en: `Availability probes (${requirement}, observed window)` },
+    target: ctx.profile.contract.availabilityTarget,
+    probes: probes.map((p) => ({ t: p.ts, ok: p.ok, latencyMs: p.latencyMs, ...(p.error ? { error: p.error } : {}) })),
+  }));
   expect(probes.length, "the canary ran its probes").toBeGreaterThanOrEqual(3);
   const failed = probes.filter((p) => !p.ok);
   expect(failed, `every probe delivered its message end to end: ${failed.map((p) => `${p.error} ${String((p as { detail?: string }).detail ?? "")}`).join("; ")}`).toEqual([]);
@@ -68,9 +78,9 @@ async function canary(requirement: string, ctx: { target: Target; profile: Profi
 }
 
 test("BUM-3.2.7 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 99.9 % verdict comes from mxaccept sla", async ({ target, profile, admin, ledger, tag, ctx }, testInfo) => {
-  await canary("BUM-3.2.7", { target, profile, admin, ledger, tag, runId: ctx.runId }, testInfo);
+  await canary("BUM-3.2.7", { target, profile, admin, ledger, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
 });
 
 test("VSM-3.1 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 97 % verdict comes from mxaccept sla", async ({ target, profile, admin, ledger, tag, ctx }, testInfo) => {
-  await canary("VSM-3.1", { target, profile, admin, ledger, tag, runId: ctx.runId }, testInfo);
+  await canary("VSM-3.1", { target, profile, admin, ledger, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
 });

@@ -17,14 +17,18 @@ import { z } from "zod";
  *       "series": [{ "label": "p99", "points": [[1763924400000, 42], …] }] }
  *
  *   reports/<run>/probes.jsonl          the availability canary's log, one probe a line:
- *     { "t": …, "ok": true|false, "latencyMs"?: n, "error"?: "…" }         → an availability figure
+ *     { "t" (or "ts"): …, "ok": true|false, "latencyMs"?: n, "error"?: "…" }  → an availability figure
  *
  * Files that do not match are listed as unreadable in the record rather than failing it.
  */
 
 const Title = z.union([z.string(), z.object({ de: z.string(), en: z.string() })]);
 const Time = z.union([z.string(), z.number()]);
-const Probe = z.object({ t: Time, ok: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() });
+// The canary's own log names the time `ts` (src/load/probe-log.ts); both spellings are read.
+const Probe = z.preprocess(
+  (v) => (v && typeof v === "object" && !("t" in v) && "ts" in v ? { ...v, t: (v as { ts: unknown }).ts } : v),
+  z.object({ t: Time, ok: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
+);
 
 const Latency = z.object({
   kind: z.literal("latency"),
