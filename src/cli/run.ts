@@ -118,7 +118,11 @@ export async function runCommand(args: string[]): Promise<number> {
 
     const t0 = performance.now();
     checkInterrupted();
-    const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], values.workers);
+    // The embedded instance's cross-tenant step restarts hs1 and hs2: alongside other suites, run tests one at a time.
+    const restarts = target.embedded && target.crossTenant === "off" && (!suites || suites.includes("federation"));
+    const workers = values.workers ?? (restarts && (!suites || suites.length > 1) ? "1" : undefined);
+    if (workers === "1" && !values.workers) console.error("one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers");
+    const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], workers);
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
     writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(target), null, 2));
