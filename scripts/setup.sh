@@ -18,9 +18,12 @@ fail() { echo "mxaccept setup: $*" >&2; exit 1; }
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+K6_VERSION="1.8.1"
+K6_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept/k6-$K6_VERSION"
+
 # Fast path: everything was provisioned for these pins and is still there.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
-   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null; then
+   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && [ -x "$K6_DIR/k6" ]; then
   exit 0
 fi
 
@@ -75,6 +78,16 @@ if [ "$have" != "$SYNAPSE_VERSION" ]; then
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" || fail "could not create the Python venv at $VENV: install python3-venv and retry."
   "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" >"$TOOLS/pip.log" 2>&1 \
     || fail "pip could not install matrix-synapse==$SYNAPSE_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
+
+# 5. k6 (load engine), built from the Go module proxy into a cache outside the clone (minutes the first time)
+if [ ! -x "$K6_DIR/k6" ]; then
+  command -v go >/dev/null || fail "k6 is missing and Go is not installed: install Go >= 1.25 (or put k6 $K6_VERSION at $K6_DIR/k6) and retry."
+  say "building k6 $K6_VERSION from the Go module proxy into $K6_DIR"
+  mkdir -p "$K6_DIR"
+  GOFLAGS=-mod=mod GOBIN="$K6_DIR/.bin" go install "go.k6.io/k6@v$K6_VERSION" >"$TOOLS/k6-build.log" 2>&1 \
+    || fail "building k6 $K6_VERSION with 'go install go.k6.io/k6@v$K6_VERSION' failed (log: $TOOLS/k6-build.log): check Go module proxy access and retry."
+  mv "$K6_DIR/.bin/k6" "$K6_DIR/k6" && rmdir "$K6_DIR/.bin"
 fi
 
 echo "$STAMP_TEXT" > "$STAMP"

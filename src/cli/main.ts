@@ -3,6 +3,7 @@ import { stackCommand } from "./stack.ts";
 import { runCommand } from "./run.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { billCommand } from "./bill.ts";
+import { loadCommand } from "./load.ts";
 
 const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
 
@@ -10,12 +11,12 @@ const HELP = `mxaccept: conformance and load test harness for Matrix messenger i
   mxaccept run      [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]
   mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
   mxaccept bill     [--profile ID] (--users N --storage-gb G | --target F.env)
+  mxaccept load     [--target F.env] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--engine autocannon|k6] [--users N] [--across-federation] [--verdict]
 
 Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
 Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
 
 const PLANNED: Record<string, string> = {
-  load: "load generation",
   probe: "the availability canary",
   sla: "SLA accounting",
   report: "report rendering",
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return cleanupCommand(rest);
     case "bill":
       return billCommand(rest);
+    case "load":
+      return loadCommand(rest);
     case undefined:
     case "help":
     case "--help":
