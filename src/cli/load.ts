@@ -119,7 +119,7 @@ export async function loadCommand(args: string[]): Promise<number> {
       provisionMs = prepared.provisionMs;
       console.error(`provisioned and logged in ${users} users in ${(provisionMs / 1000).toFixed(1)} s`);
       for (const rate of rates) {
-        const level = await runLevel(prepared, { engine, baseUrl: target.baseUrl, rate, durationMs, warmupMs, connections, targets, deliveryDeadlineMs: profile.load.deliveryDeadlineMs });
+        const level = await runLevel(prepared, { engine, baseUrl: target.baseUrl, rate, durationMs, warmupMs, connections, targets, deliveryDeadlineMs: profile.load.deliveryDeadlineMs, caFile: target.caFile });
         levels.push(level);
         const j = judge(level, targets);
         console.log(formatLevel(level));

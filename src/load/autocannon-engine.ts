@@ -5,20 +5,25 @@ import { MAX_LATE_SHARE, selfCpuMs, type LoadResult } from "./engine.ts";
 /**
  * The in-process engine: open-model (fixed arrival rate) load with autocannon, measured against a schedule.
  *
- * How coordinated omission is handled (the choice the design asks to explain): autocannon paces with
- * `overallRate` (a per-second quota per connection), and it measures a request from the moment it wrote it.
- * Both hide a slow server: a connection stuck on a slow answer simply sends its next request later, and the
- * waiting time never shows up. So we do not use autocannon's own latencies. Every request takes the next slot
- * `i` of a fixed schedule (intended start t0 + i/rate) in `setupRequest`, which autocannon calls just before it
- * writes the request; its latency is recorded from min(intended start, actual start) to the answer. A request
- * that had to wait for a free connection is therefore charged its waiting time (the corrected latency), and
- * one sent early by autocannon's quota burst is charged from when it was really sent. HDR's
- * recordValueWithExpectedInterval would only approximate this from the latencies; with the schedule we have
- * the real start times. A run in which more than 5 % of requests started more than one interval late is
- * marked invalid: the generator (too few connections, or too little CPU) could not keep the rate.
+ * Pacing. autocannon's `overallRate` gives every connection a quota per second that it sends back to back
+ * when the second starts; all connections of one autocannon instance start their seconds together, so one
+ * instance turns a rate of R/s into one burst of R requests per second (which Synapse answers slowly: the
+ * room's events are persisted one after another). So the rate is split over up to 50 autocannon instances
+ * started at evenly spaced offsets within the first second: at 10/s that is ten instances sending one request
+ * each, 100 ms apart; at 1,000/s bursts of 20 every 20 ms.
+ *
+ * Coordinated omission. autocannon measures a request from when it wrote it, so a connection stuck on a slow
+ * answer sends its next request later and the waiting never shows. We do not use autocannon's latencies:
+ * every request has an intended start on the fixed schedule (its instance's offset + its slot), stamped in
+ * `setupRequest` (called just before autocannon writes the request), and its latency is recorded in an HDR
+ * histogram from min(intended start, actual start) to the answer. A request that had to wait for its
+ * connection is charged the wait. (HDR's recordValueWithExpectedInterval would only approximate this from
+ * the latencies; the schedule gives the real start times.) A run in which more than 5 % of the requests
+ * started more than one interval late, or never, is invalid: the generator could not keep the rate.
  *
  * Warm-up: requests whose intended start lies in the first `warmupMs` are sent but not counted.
  */
+const MAX_INSTANCES = 50;
 
 export interface ScheduledRequest {
   method: string;
@@ -35,8 +40,8 @@ export interface OpenModelPlan {
   durationMs: number;
   warmupMs: number;
   connections?: number;
-  /** Builds request `seq`; `startWallMs` is its start (wall clock, intended or actual, whichever is earlier). */
-  request(seq: number, startWallMs: number): ScheduledRequest;
+  /** Builds request `seq`; `startWallMs` is its start (wall clock ms, intended or actual, whichever is earlier). */
+  request(seq: number, startWallMs: number, warmup: boolean): ScheduledRequest;
   /** Called for every answer (also in warm-up), e.g. to note sent event ids. */
   onResponse?(seq: number, status: number, body: string): void;
   /** Per-request timeout in seconds (autocannon counts it as an error). */
@@ -46,83 +51,105 @@ export interface OpenModelPlan {
 interface Ctx {
   seq?: number;
   startPerf?: number;
+  warmup?: boolean;
 }
 
 export function defaultConnections(rate: number): number {
-  // Enough for answers of ~250 ms at the full rate; too few shows up as late starts (an invalid run), not as wrong figures.
-  return Math.min(256, Math.max(1, Math.ceil(rate / 4)));
+  // Each connection may send one request per second of its instance's quota: enough connections for answers
+  // of ~500 ms at the full rate. Too few shows up as late starts (an invalid run), not as wrong figures.
+  return Math.min(256, Math.max(4, Math.ceil(rate / 2)));
+}
+
+/** Splits an integer total into `parts` integers that differ by at most one. */
+function split(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
 export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
-  const interval = 1000 / plan.rate;
-  const total = Math.max(1, Math.round((plan.rate * (plan.warmupMs + plan.durationMs)) / 1000));
-  const warmupCount = Math.round((plan.rate * plan.warmupMs) / 1000);
+  const rate = Math.max(1, Math.round(plan.rate));
+  const interval = 1000 / rate;
+  const seconds = (plan.warmupMs + plan.durationMs) / 1000;
+  const instances = Math.min(rate, MAX_INSTANCES);
+  const rates = split(rate, instances);
+  const conns = split(Math.max(plan.connections ?? defaultConnections(rate), instances), instances);
   const hist = new LatencyHistogram();
   const base = new URL(plan.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, "");
+  const wallAtPerf0 = Date.now() - performance.now();
   let next = 0;
   let started = 0;
   let late = 0;
   let ok = 0;
   let throttled = 0;
   let errors = 0;
-  const connections = Math.min(plan.connections ?? defaultConnections(plan.rate), total);
-  const wallAtPerf0 = Date.now() - performance.now();
-  let t0 = 0;
+  let firstError: string | undefined;
 
   const cpu0 = selfCpuMs();
-  t0 = performance.now();
-  const instance = autocannon({
-    url: base.origin,
-    connections,
-    overallRate: plan.rate,
-    amount: total,
-    timeout: plan.timeoutS ?? 10,
-    requests: [
-      {
-        setupRequest: (req: Record<string, unknown>, context: Ctx) => {
-          const seq = next++;
-          const now = performance.now();
-          const intended = t0 + seq * interval;
-          context.seq = seq;
-          context.startPerf = Math.min(now, intended);
-          if (seq >= warmupCount) {
-            started++;
-            if (now - intended > interval) late++;
-          }
-          const r = plan.request(seq, wallAtPerf0 + context.startPerf);
-          return { ...req, method: r.method, path: `${prefix}${r.path}`, headers: { ...(r.headers ?? {}) }, body: r.body };
+  const t0 = performance.now();
+  const runInstance = async (k: number): Promise<autocannon.Result> => {
+    const r = rates[k]!;
+    const offset = (k * 1000) / instances;
+    const slot = 1000 / instances / r; // spacing of this instance's requests within its burst, on the ideal schedule
+    let j = 0;
+    const instance = autocannon({
+      url: base.origin,
+      connections: Math.min(conns[k]!, r),
+      overallRate: r,
+      amount: Math.max(1, Math.round(r * seconds)),
+      timeout: plan.timeoutS ?? 10,
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>, context: Ctx) => {
+            const n = j++;
+            const now = performance.now();
+            const intended = t0 + offset + Math.floor(n / r) * 1000 + (n % r) * slot;
+            const seq = next++;
+            context.seq = seq;
+            context.startPerf = Math.min(now, intended);
+            context.warmup = intended - t0 < plan.warmupMs;
+            if (!context.warmup) {
+              started++;
+              if (now - intended > interval) late++;
+            }
+            const q = plan.request(seq, Math.round(wallAtPerf0 + context.startPerf), context.warmup);
+            return { ...req, method: q.method, path: `${prefix}${q.path}`, headers: { ...(q.headers ?? {}) }, body: q.body };
+          },
+          onResponse: (status: number, body: string, context: Ctx) => {
+            plan.onResponse?.(context.seq ?? -1, status, body);
+            if (status >= 400 && status !== 429) firstError ??= `${status} ${body.slice(0, 200)}`;
+            if (context.warmup) return;
+            if (status === 429) throttled++;
+            else if (status >= 400) errors++;
+            else {
+              ok++;
+              hist.record(performance.now() - (context.startPerf ?? performance.now()));
+            }
+          },
         },
-        onResponse: (status: number, body: string, context: Ctx) => {
-          const seq = context.seq ?? -1;
-          plan.onResponse?.(seq, status, body);
-          if (seq < warmupCount) return;
-          if (status === 429) throttled++;
-          else if (status >= 400) errors++;
-          else {
-            ok++;
-            hist.record(performance.now() - (context.startPerf ?? performance.now()));
-          }
-        },
-      },
-    ],
-  } as unknown as autocannon.Options);
-  // Bounded: stop at twice the planned time plus the request timeout, whatever the server does.
-  const guard = setTimeout(() => instance.stop(), 2 * (plan.warmupMs + plan.durationMs) + (plan.timeoutS ?? 10) * 1000);
-  const result = await instance;
-  clearTimeout(guard);
+      ],
+    } as unknown as autocannon.Options);
+    // Bounded: stop at twice the planned time plus the request timeout, whatever the server does.
+    const guard = setTimeout(() => instance.stop(), 2 * seconds * 1000 + (plan.timeoutS ?? 10) * 1000);
+    try {
+      return await instance;
+    } finally {
+      clearTimeout(guard);
+    }
+  };
+  // Instance k starts at k/instances of the first second (a schedule, not a wait for a condition).
+  const results = await Promise.all(rates.map((_, k) => new Promise<autocannon.Result>((resolve, reject) => setTimeout(() => runInstance(k).then(resolve, reject), (k * 1000) / instances))));
   const wallMs = performance.now() - t0;
   const cpuMs = selfCpuMs() - cpu0;
   // Connection errors and timeouts (autocannon's `errors` includes its `timeouts`) have no answer; autocannon
   // counts them over the whole run, and they are charged to the measured window.
-  errors += result.errors ?? 0;
-  const intended = total - warmupCount;
+  for (const r of results) errors += r.errors ?? 0;
+  const intended = Math.round((rate * plan.durationMs) / 1000);
   const lateShare = intended ? (late + Math.max(0, intended - started)) / intended : 0;
   const valid = lateShare <= MAX_LATE_SHARE;
   return {
     engine: "autocannon",
     scenario: plan.scenario,
-    rate: plan.rate,
+    rate,
     durationMs: plan.durationMs,
     warmupMs: plan.warmupMs,
     intended,
@@ -135,6 +162,7 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
     lateShare,
     generatorCpu: cpuMs / wallMs,
     valid,
-    invalidReason: valid ? undefined : `${(lateShare * 100).toFixed(1)} % of requests started more than one interval (${interval.toFixed(1)} ms) late or not at all: the generator could not keep ${plan.rate}/s (raise --connections, lower --rate, or use k6)`,
+    firstError,
+    invalidReason: valid ? undefined : `${(lateShare * 100).toFixed(1)} % of requests started more than one interval (${interval.toFixed(1)} ms) late or not at all: the generator could not keep ${rate}/s (raise --connections, lower --rate, or use k6)`,
   };
 }

@@ -28,6 +28,8 @@ export interface LoadResult {
   /** False when the generator could not keep the rate: then the latencies describe the generator, not the server. */
   valid: boolean;
   invalidReason?: string;
+  /** The first error seen (status and start of the body), to say what went wrong. */
+  firstError?: string;
   /** Exit code of k6 (99 = a threshold from the profile was breached). */
   k6ExitCode?: number;
 }

@@ -15,16 +15,17 @@ export interface LevelOptions {
   connections?: number;
   targets: LoadTargets;
   deliveryDeadlineMs: number;
+  /** PEM file of the CA that signed the target's certificate (k6 reads it through SSL_CERT_FILE). */
+  caFile?: string;
 }
 
 /** Runs one load level; for `send`, a receiving account measures delivery while it runs. */
 export async function runLevel(p: PreparedScenario, o: LevelOptions): Promise<LevelResult> {
   const watcher = p.scenario === "send" && p.receiver ? new DeliveryWatcher(p.receiver, p.roomId!, p.nonce, o.deliveryDeadlineMs) : undefined;
   await watcher?.start();
-  const warmupCount = Math.round((o.rate * o.warmupMs) / 1000);
   const request =
     o.engine === "k6"
-      ? await runK6({ baseUrl: o.baseUrl, scenario: p.scenario, rate: o.rate, durationMs: o.durationMs, warmupMs: o.warmupMs, p99Ms: o.targets.sendP99Ms, maxErrorRate: o.targets.maxErrorRate, data: k6Data(p) })
+      ? await runK6({ baseUrl: o.baseUrl, scenario: p.scenario, rate: o.rate, durationMs: o.durationMs, warmupMs: o.warmupMs, p99Ms: o.targets.sendP99Ms, maxErrorRate: o.targets.maxErrorRate, data: k6Data(p), env: o.caFile ? { SSL_CERT_FILE: o.caFile } : undefined })
       : await runAutocannon({
           baseUrl: o.baseUrl,
           scenario: p.scenario,
@@ -32,7 +33,7 @@ export async function runLevel(p: PreparedScenario, o: LevelOptions): Promise<Le
           durationMs: o.durationMs,
           warmupMs: o.warmupMs,
           connections: o.connections,
-          request: (seq, t) => scheduledRequest(p, seq, t, seq < warmupCount),
+          request: (seq, t, warmup) => scheduledRequest(p, seq, t, warmup),
         });
   const delivery = watcher ? await watcher.finish(request.ok) : undefined;
   // A fresh nonce per level, so a later level never counts an earlier level's messages.

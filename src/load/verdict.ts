@@ -61,6 +61,7 @@ export function formatLevel(l: LevelResult): string {
     `${r.engine} ${r.scenario} @ ${r.rate}/s for ${r.durationMs / 1000} s (+${r.warmupMs / 1000} s warm-up): ${r.ok} ok, ${r.errors} errors, ${r.throttled} throttled (429), achieved ${r.achievedRate.toFixed(1)}/s, late/dropped ${(r.lateShare * 100).toFixed(1)} %, generator CPU ${(r.generatorCpu * 100).toFixed(0)} % of a core${r.valid ? "" : " — INVALID"}`,
     `  request latency: ${formatSummary(r.latency)}`,
   ];
+  if (r.firstError) lines.push(`  first error: ${r.firstError}`);
   if (l.delivery) lines.push(`  delivery latency: ${formatSummary(l.delivery.latency)}; ${l.delivery.lost} lost`);
   return lines.join("\n");
 }
