@@ -43,7 +43,7 @@ const arrival = (duration, startTime, phase) => ({
   timeUnit: "1s",
   duration: `${duration}s`,
   startTime: `${startTime}s`,
-  preAllocatedVUs: Math.min(maxVUs, Math.max(2, Math.ceil(rate / 4))),
+  preAllocatedVUs: Math.min(maxVUs, Math.max(5, Math.ceil(rate))),
   maxVUs,
   gracefulStop: "10s",
   tags: { phase },

@@ -9,7 +9,7 @@ import { cleanupRun } from "../matrix/cleanup.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { runningStack, stackUp, stackDown } from "../stack/native.ts";
-import { prepareScenario, SCENARIOS, type Scenario } from "../load/scenarios.ts";
+import { k6Data, prepareScenario, SCENARIOS, type Scenario } from "../load/scenarios.ts";
 import { runLevel, type Engine } from "../load/run-level.ts";
 import { formatLevel, judge, knee, type LevelResult, type LoadTargets } from "../load/verdict.ts";
 import { parse } from "./args.ts";
@@ -17,7 +17,7 @@ import { preflight } from "./preflight.ts";
 import { stackOptions } from "./stack.ts";
 
 const USAGE =
-  "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--allow-remote]";
+  "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--k6-data F] [--allow-remote]";
 
 /** Load traffic goes to loopback only unless the user says the target is theirs to load (--allow-remote). */
 export function isLoopback(baseUrl: string): boolean {
@@ -51,6 +51,7 @@ export async function loadCommand(args: string[]): Promise<number> {
     "max-error-rate": { type: "string" },
     "keep-data": { type: "boolean" },
     "allow-remote": { type: "boolean" },
+    "k6-data": { type: "string" },
     "state-dir": { type: "string" },
   }, USAGE);
   const scenario = (values.scenario ?? (values.verdict ? "send" : undefined)) as Scenario | undefined;
@@ -118,6 +119,11 @@ export async function loadCommand(args: string[]): Promise<number> {
       const prepared = await prepareScenario(scenario, { hs: target, receiverHs, runId, ledger, users });
       provisionMs = prepared.provisionMs;
       console.error(`provisioned and logged in ${users} users in ${(provisionMs / 1000).toFixed(1)} s`);
+      if (values["k6-data"]) {
+        // For k6 run elsewhere (k6-operator, load/k6/testrun.yaml): holds the load users' tokens, so private.
+        writeFileSync(resolve(values["k6-data"]), JSON.stringify(k6Data(prepared)), { mode: 0o600 });
+        console.error(`wrote the k6 scenario data (access tokens of the load users: keep it private) to ${values["k6-data"]}${values["keep-data"] ? "" : "; add --keep-data, or cleanup will invalidate the tokens"}`);
+      }
       for (const rate of rates) {
         const level = await runLevel(prepared, { engine, baseUrl: target.baseUrl, rate, durationMs, warmupMs, connections, targets, deliveryDeadlineMs: profile.load.deliveryDeadlineMs, caFile: target.caFile });
         levels.push(level);
