@@ -6,7 +6,7 @@
  *   2. The knee of the embedded reference instance: `mxaccept load --scenario send --rates …` (SQLite).
  *   3. Users at scale: provisioning and logging in N users (admin API, no password) and their cleanup, and for
  *      comparison shared-secret registration (which hashes a password per user).
- * Usage: node scripts/bench-load.ts [headroom] [knee] [users]   (all three without arguments)
+ * Usage: npm run bench:load -- [headroom] [knee] [users]   (all three without arguments)
  *   BENCH_KNEE_RATES=5,10,20,40 BENCH_DURATION=10s BENCH_USERS=1000
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -96,8 +96,8 @@ if (all || which.has("headroom")) {
   try {
     const plain = await plainAutocannon(server.url);
     console.log(`  plain autocannon (closed model, 50 connections): ${plain.toFixed(0)}/s`);
-    const ours = await oursMax(server.url, 500);
-    const k6 = await k6Max(server.url, 500);
+    const ours = await oursMax(server.url, 250);
+    const k6 = await k6Max(server.url, 250);
     console.log(`headroom: ours ${ours.achieved.toFixed(0)}/s = ${(ours.achieved / plain).toFixed(2)} × plain autocannon; k6 ${k6.achieved.toFixed(0)}/s = ${(k6.achieved / plain).toFixed(2)} × plain autocannon (plain ${plain.toFixed(0)}/s)`);
   } finally {
     server.stop();

@@ -10,7 +10,10 @@ import { MAX_LATE_SHARE, selfCpuMs, type LoadResult } from "./engine.ts";
  * instance turns a rate of R/s into one burst of R requests per second (which Synapse answers slowly: the
  * room's events are persisted one after another). So the rate is split over up to 50 autocannon instances
  * started at evenly spaced offsets within the first second: at 10/s that is ten instances sending one request
- * each, 100 ms apart; at 1,000/s bursts of 20 every 20 ms.
+ * each, 100 ms apart; at 1,000/s bursts of 20 every 20 ms. Each instance is a fixed-rate stream of r/s: its
+ * requests' intended starts lie evenly over each of its seconds (from its first request, where autocannon's
+ * rate timer starts); a burst sends them early, which is fine (they are measured from the actual start); a
+ * request is late when it started more than one of its stream's intervals after its slot.
  *
  * Coordinated omission. autocannon measures a request from when it wrote it, so a connection stuck on a slow
  * answer sends its next request later and the waiting never shows. We do not use autocannon's latencies:
@@ -68,10 +71,10 @@ function split(total: number, parts: number): number[] {
 export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
   const rate = Math.max(1, Math.round(plan.rate));
   const interval = 1000 / rate;
-  const seconds = (plan.warmupMs + plan.durationMs) / 1000;
+  const seconds = Math.ceil((plan.warmupMs + plan.durationMs) / 1000);
   const instances = Math.min(rate, MAX_INSTANCES);
   const rates = split(rate, instances);
-  const conns = split(Math.max(plan.connections ?? defaultConnections(rate), instances), instances);
+  const perInstance = Math.ceil(Math.max(plan.connections ?? defaultConnections(rate), instances) / instances);
   const hist = new LatencyHistogram();
   const base = new URL(plan.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, "");
@@ -86,30 +89,37 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
 
   const cpu0 = selfCpuMs();
   const t0 = performance.now();
+  let intended = 0;
   const runInstance = async (k: number): Promise<autocannon.Result> => {
     const r = rates[k]!;
-    const offset = (k * 1000) / instances;
-    const slot = 1000 / instances / r; // spacing of this instance's requests within its burst, on the ideal schedule
+    const amount = r * seconds;
+    // autocannon splits both the rate and the amount over the connections; with a connection count that
+    // divides the rate, every connection's share of the amount matches its share of the rate.
+    let c = Math.min(perInstance, r);
+    while (r % c !== 0) c--;
+    const slot = 1000 / r; // this instance's own fixed schedule: r requests evenly over each second
+    let anchor: number | undefined; // the instance's start: its autocannon rate timer runs from here
     let j = 0;
     const instance = autocannon({
       url: base.origin,
-      connections: Math.min(conns[k]!, r),
+      connections: c,
       overallRate: r,
-      amount: Math.max(1, Math.round(r * seconds)),
+      amount,
       timeout: plan.timeoutS ?? 10,
       requests: [
         {
           setupRequest: (req: Record<string, unknown>, context: Ctx) => {
             const n = j++;
             const now = performance.now();
-            const intended = t0 + offset + Math.floor(n / r) * 1000 + (n % r) * slot;
+            anchor ??= now;
+            const due = anchor + Math.floor(n / r) * 1000 + (n % r) * slot;
             const seq = next++;
             context.seq = seq;
-            context.startPerf = Math.min(now, intended);
-            context.warmup = intended - t0 < plan.warmupMs;
+            context.startPerf = Math.min(now, due);
+            context.warmup = due - t0 < plan.warmupMs;
             if (!context.warmup) {
               started++;
-              if (now - intended > interval) late++;
+              if (now - due > slot) late++;
             }
             const q = plan.request(seq, Math.round(wallAtPerf0 + context.startPerf), context.warmup);
             return { ...req, method: q.method, path: `${prefix}${q.path}`, headers: { ...(q.headers ?? {}) }, body: q.body };
@@ -128,6 +138,8 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
         },
       ],
     } as unknown as autocannon.Options);
+    const begin = anchor ?? performance.now();
+    for (let n = 0; n < amount; n++) if (begin + Math.floor(n / r) * 1000 + (n % r) * slot - t0 >= plan.warmupMs) intended++;
     // Bounded: stop at twice the planned time plus the request timeout, whatever the server does.
     const guard = setTimeout(() => instance.stop(), 2 * seconds * 1000 + (plan.timeoutS ?? 10) * 1000);
     try {
@@ -143,7 +155,6 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
   // Connection errors and timeouts (autocannon's `errors` includes its `timeouts`) have no answer; autocannon
   // counts them over the whole run, and they are charged to the measured window.
   for (const r of results) errors += r.errors ?? 0;
-  const intended = Math.round((rate * plan.durationMs) / 1000);
   const lateShare = intended ? (late + Math.max(0, intended - started)) / intended : 0;
   const valid = lateShare <= MAX_LATE_SHARE;
   return {
@@ -163,6 +174,6 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
     generatorCpu: cpuMs / wallMs,
     valid,
     firstError,
-    invalidReason: valid ? undefined : `${(lateShare * 100).toFixed(1)} % of requests started more than one interval (${interval.toFixed(1)} ms) late or not at all: the generator could not keep ${rate}/s (raise --connections, lower --rate, or use k6)`,
+    invalidReason: valid ? undefined : `${(lateShare * 100).toFixed(1)} % of requests started more than one interval (${(1000 / rates[0]!).toFixed(0)} ms per stream) late or not at all: the generator could not keep ${rate}/s (raise --connections, lower --rate, or use k6)`,
   };
 }
