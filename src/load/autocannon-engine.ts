@@ -24,7 +24,8 @@ import { MAX_LATE_SHARE, selfCpuMs, type LoadResult } from "./engine.ts";
  * the latencies; the schedule gives the real start times.) A run in which more than 5 % of the requests
  * started more than one interval late, or never, is invalid: the generator could not keep the rate.
  *
- * Warm-up: requests whose intended start lies in the first `warmupMs` are sent but not counted.
+ * Warm-up: requests whose intended start lies in the first `warmupMs` are sent but not counted; so are the
+ * few due after the measured window (instances start up to a second late, and run whole seconds).
  */
 const MAX_INSTANCES = 50;
 
@@ -43,8 +44,8 @@ export interface OpenModelPlan {
   durationMs: number;
   warmupMs: number;
   connections?: number;
-  /** Builds request `seq`; `startWallMs` is its start (wall clock ms, intended or actual, whichever is earlier). */
-  request(seq: number, startWallMs: number, warmup: boolean): ScheduledRequest;
+  /** Builds request `seq`; `startWallMs` is its start (wall clock ms, intended or actual, whichever is earlier); `uncounted` outside the measured window. */
+  request(seq: number, startWallMs: number, uncounted: boolean): ScheduledRequest;
   /** Called for every answer (also in warm-up), e.g. to note sent event ids. */
   onResponse?(seq: number, status: number, body: string): void;
   /** Per-request timeout in seconds (autocannon counts it as an error). */
@@ -54,7 +55,7 @@ export interface OpenModelPlan {
 interface Ctx {
   seq?: number;
   startPerf?: number;
-  warmup?: boolean;
+  counted?: boolean;
 }
 
 export function defaultConnections(rate: number): number {
@@ -116,18 +117,19 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
             const seq = next++;
             context.seq = seq;
             context.startPerf = Math.min(now, due);
-            context.warmup = due - t0 < plan.warmupMs;
-            if (!context.warmup) {
+            // Counted: due in the measured window; before it is warm-up, after it the tail of late-starting instances.
+            context.counted = due - t0 >= plan.warmupMs && due - t0 < plan.warmupMs + plan.durationMs;
+            if (context.counted) {
               started++;
               if (now - due > slot) late++;
             }
-            const q = plan.request(seq, Math.round(wallAtPerf0 + context.startPerf), context.warmup);
+            const q = plan.request(seq, Math.round(wallAtPerf0 + context.startPerf), !context.counted);
             return { ...req, method: q.method, path: `${prefix}${q.path}`, headers: { ...(q.headers ?? {}) }, body: q.body };
           },
           onResponse: (status: number, body: string, context: Ctx) => {
             plan.onResponse?.(context.seq ?? -1, status, body);
             if (status >= 400 && status !== 429) firstError ??= `${status} ${body.slice(0, 200)}`;
-            if (context.warmup) return;
+            if (!context.counted) return;
             if (status === 429) throttled++;
             else if (status >= 400) errors++;
             else {
@@ -139,7 +141,10 @@ export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
       ],
     } as unknown as autocannon.Options);
     const begin = anchor ?? performance.now();
-    for (let n = 0; n < amount; n++) if (begin + Math.floor(n / r) * 1000 + (n % r) * slot - t0 >= plan.warmupMs) intended++;
+    for (let n = 0; n < amount; n++) {
+      const at = begin + Math.floor(n / r) * 1000 + (n % r) * slot - t0;
+      if (at >= plan.warmupMs && at < plan.warmupMs + plan.durationMs) intended++;
+    }
     // Bounded: stop at twice the planned time plus the request timeout, whatever the server does.
     const guard = setTimeout(() => instance.stop(), 2 * seconds * 1000 + (plan.timeoutS ?? 10) * 1000);
     try {
