@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: brings what the project needs and is missing, quickly when all is present.
 #   Node >= 22 (Node 24 from the npm registry where the system Node is older), npm dependencies,
-#   a project-local Python venv with matrix-synapse from PyPI, openssl.
+#   a project-local Python venv with matrix-synapse from PyPI, openssl, PostgreSQL (Debian) with psycopg2 for
+#   --with postgres, k6 built from the Go module proxy into ~/.cache/mxaccept/k6-<version>/ (load engine).
 # Prints nothing on the fast path unless MXACCEPT_SETUP_VERBOSE=1; on failure prints one line saying what to do.
 set -uo pipefail
 
@@ -11,7 +12,8 @@ SYNAPSE_VERSION="1.163.2"
 TOOLS="$ROOT/.tools"
 VENV="$ROOT/.venv"
 STAMP="$TOOLS/setup.stamp"
-STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
+PSYCOPG2_VERSION="2.9.13"
+STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION psycopg2=$PSYCOPG2_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
 
 say() { [ "${MXACCEPT_SETUP_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2; return 0; }
 fail() { echo "mxaccept setup: $*" >&2; exit 1; }
@@ -80,7 +82,15 @@ if [ "$have" != "$SYNAPSE_VERSION" ]; then
     || fail "pip could not install matrix-synapse==$SYNAPSE_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
 fi
 
-# 5. k6 (load engine), built from the Go module proxy into a cache outside the clone (minutes the first time)
+# 5. PostgreSQL for `--with postgres`: the server from Debian, the driver (psycopg2) into the venv
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install PostgreSQL postgresql
+if ! "$VENV/bin/python" -c 'import psycopg2' 2>/dev/null; then
+  say "installing psycopg2-binary $PSYCOPG2_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "psycopg2-binary==$PSYCOPG2_VERSION" >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip could not install psycopg2-binary==$PSYCOPG2_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
+
+# 6. k6 (load engine), built from the Go module proxy into a cache outside the clone (minutes the first time)
 if [ ! -x "$K6_DIR/k6" ]; then
   command -v go >/dev/null || fail "k6 is missing and Go is not installed: install Go >= 1.25 (or put k6 $K6_VERSION at $K6_DIR/k6) and retry."
   say "building k6 $K6_VERSION from the Go module proxy into $K6_DIR"

@@ -12,7 +12,7 @@
 //   MXA_SCENARIO      send | sync | login | media
 //   MXA_RATE          requests per second;  MXA_DURATION e.g. 30s;  MXA_WARMUP e.g. 5s
 //   MXA_P99_MS        p99 latency threshold (ms);  MXA_MAX_ERROR_RATE e.g. 0.001 (from the profile)
-//   MXA_MAX_VUS       VUs k6 may use to keep the rate (default rate, at least 10)
+//   MXA_MAX_VUS       VUs k6 may use to keep the rate (default 10 × rate, at least 50)
 //   MXA_SUMMARY       where handleSummary writes the JSON summary (default: summary.json)
 import http from "k6/http";
 import { Counter, Rate, Trend } from "k6/metrics";
@@ -24,7 +24,7 @@ const data = new SharedArray("mxaccept-data", () => [JSON.parse(open(env.MXA_DAT
 const base = env.MXA_BASE_URL.replace(/\/+$/, "");
 const scenario = env.MXA_SCENARIO || data.scenario;
 const rate = Number(env.MXA_RATE || 10);
-const maxVUs = Number(env.MXA_MAX_VUS || Math.max(10, rate));
+const maxVUs = Number(env.MXA_MAX_VUS || Math.max(50, rate * 10)); // enough VUs for answers of up to 10 s at the full rate
 const p99 = Number(env.MXA_P99_MS || 1000);
 const maxErrorRate = Number(env.MXA_MAX_ERROR_RATE || 0.001);
 const warmupS = parseDuration(env.MXA_WARMUP || "2s");

@@ -71,7 +71,6 @@ function split(total: number, parts: number): number[] {
 
 export async function runAutocannon(plan: OpenModelPlan): Promise<LoadResult> {
   const rate = Math.max(1, Math.round(plan.rate));
-  const interval = 1000 / rate;
   const seconds = Math.ceil((plan.warmupMs + plan.durationMs) / 1000);
   const instances = Math.min(rate, MAX_INSTANCES);
   const rates = split(rate, instances);
