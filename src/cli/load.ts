@@ -17,7 +17,7 @@ import { preflight } from "./preflight.ts";
 import { stackOptions } from "./stack.ts";
 
 const USAGE =
-  "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--k6-data F] [--allow-remote]";
+  "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--k6-data F] [--allow-remote] [--with postgres]";
 
 /** Load traffic goes to loopback only unless the user says the target is theirs to load (--allow-remote). */
 export function isLoopback(baseUrl: string): boolean {
@@ -53,6 +53,7 @@ export async function loadCommand(args: string[]): Promise<number> {
     "allow-remote": { type: "boolean" },
     "k6-data": { type: "string" },
     "state-dir": { type: "string" },
+    with: { type: "string" },
   }, USAGE);
   const scenario = (values.scenario ?? (values.verdict ? "send" : undefined)) as Scenario | undefined;
   if (!scenario || !SCENARIOS.includes(scenario)) throw new UserError(`--scenario ${values.scenario ?? ""}: choose one of ${SCENARIOS.join(", ")}; usage: ${USAGE}`);
@@ -69,11 +70,17 @@ export async function loadCommand(args: string[]): Promise<number> {
 
   let startedStack: string | undefined;
   let targetFile: string;
-  if (values.target) targetFile = resolve(values.target);
+  if (values.target) {
+    if (values.with) throw new UserError("--with configures the embedded instance and cannot be used with --target; drop one of them.");
+    targetFile = resolve(values.target);
+  }
   else {
     const opts = stackOptions(values, values.profile);
     const running = runningStack(opts.stateDir);
-    if (running) targetFile = running.targetFile;
+    if (running) {
+      if (values.with) throw new UserError("a reference instance is already running, so --with would not apply: run 'mxaccept stack down' first or drop --with.");
+      targetFile = running.targetFile;
+    }
     else {
       console.error("starting the embedded reference instance for this load run …");
       startedStack = opts.stateDir;
