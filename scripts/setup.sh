@@ -25,7 +25,8 @@ K6_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept/k6-$K6_VERSION"
 
 # Fast path: everything was provisioned for these pins and is still there.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
-   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && [ -x "$K6_DIR/k6" ]; then
+   && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && [ -x "$K6_DIR/k6" ] \
+   && compgen -G "$VENV/lib/python3*/site-packages/psycopg2" >/dev/null; then
   exit 0
 fi
 
