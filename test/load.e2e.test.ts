@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -28,6 +28,7 @@ describe.sequential("mxaccept load", () => {
   }, 240_000);
   afterAll(async () => {
     await mxaccept(["stack", "down"], env);
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   for (const engine of ["autocannon", "k6"]) {
@@ -53,7 +54,6 @@ describe.sequential("mxaccept load", () => {
 
   test("refuses a target that is not on loopback", async () => {
     const envFile = join(dir, "remote.env");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(envFile, "MXACCEPT_BASE_URL=https://matrix.example.org\nMXACCEPT_SERVER_NAME=example.org\nMXACCEPT_ADMIN_TOKEN=syt_not_a_real_token\n");
     const run = await mxaccept(["load", "--target", envFile, "--scenario", "send"], env);
     expect(run.code).toBe(2);
