@@ -2,7 +2,9 @@
 # Idempotent set-up: brings what the project needs and is missing, quickly when all is present.
 #   Node >= 22 (Node 24 from the npm registry where the system Node is older), npm dependencies,
 #   a project-local Python venv with matrix-synapse from PyPI, openssl; for the content scanner part:
-#   ClamAV (clamd, clamdscan, sigtool) and libmagic from Debian, matrix-content-scanner and vodozemac from PyPI.
+#   ClamAV (clamd, clamdscan, sigtool) and libmagic from Debian, matrix-content-scanner and vodozemac from PyPI;
+#   PostgreSQL (Debian) with psycopg2 for --with postgres; k6 built from the Go module proxy into
+#   ~/.cache/mxaccept/k6-<version>/ (load engine); Chromium and docker-compose (optional) from Debian.
 # Prints nothing on the fast path unless MXACCEPT_SETUP_VERBOSE=1; on failure prints one line saying what to do.
 set -uo pipefail
 
@@ -15,16 +17,21 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept"
 TOOLS="$ROOT/.tools"
 VENV="$ROOT/.venv"
 STAMP="$TOOLS/setup.stamp"
-STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION mcs=$MCS_VERSION vodozemac=$VODOZEMAC_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
+PSYCOPG2_VERSION="2.9.13"
+STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION mcs=$MCS_VERSION vodozemac=$VODOZEMAC_VERSION psycopg2=$PSYCOPG2_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
 
 say() { [ "${MXACCEPT_SETUP_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2; return 0; }
 fail() { echo "mxaccept setup: $*" >&2; exit 1; }
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+K6_VERSION="1.8.1"
+K6_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept/k6-$K6_VERSION"
+
 # Fast path: everything was provisioned for these pins and is still there.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
    && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && command -v clamd >/dev/null \
+   && [ -x "$K6_DIR/k6" ] && compgen -G "$VENV/lib/python3*/site-packages/psycopg2" >/dev/null \
    && { { [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || [ -f "$TOOLS/optional.skipped" ]; }; then
   exit 0
 fi
@@ -95,7 +102,7 @@ optional_apt() {
 [ -x /usr/bin/chromium ] || optional_apt "Chromium (PDF acceptance record)" chromium
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || optional_apt "docker-compose (compose file check)" docker-compose
 if [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; then rm -f "$TOOLS/optional.skipped"; else touch "$TOOLS/optional.skipped"; fi
-# 5. Content scanner part (--with scanner): ClamAV and libmagic from Debian, the scanner and vodozemac from PyPI.
+# 6. Content scanner part (--with scanner): ClamAV and libmagic from Debian, the scanner and vodozemac from PyPI.
 if ! command -v clamd >/dev/null || ! command -v clamdscan >/dev/null || ! command -v sigtool >/dev/null || ! ldconfig -p 2>/dev/null | grep libmagic.so.1 >/dev/null; then
   apt_install "ClamAV (clamd, clamdscan, sigtool) and libmagic" "clamav clamav-daemon clamdscan libmagic1"
 fi
@@ -130,6 +137,24 @@ if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; import matrix_c
   say "installing matrix-content-scanner $MCS_VERSION into $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "$wheel" >"$TOOLS/pip.log" 2>&1 \
     || fail "pip could not install $wheel (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
+
+# 7. PostgreSQL for `--with postgres`: the server from Debian, the driver (psycopg2) into the venv
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install PostgreSQL postgresql
+if ! "$VENV/bin/python" -c 'import psycopg2' 2>/dev/null; then
+  say "installing psycopg2-binary $PSYCOPG2_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "psycopg2-binary==$PSYCOPG2_VERSION" >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip could not install psycopg2-binary==$PSYCOPG2_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
+fi
+
+# 8. k6 (load engine), built from the Go module proxy into a cache outside the clone (minutes the first time)
+if [ ! -x "$K6_DIR/k6" ]; then
+  command -v go >/dev/null || fail "k6 is missing and Go is not installed: install Go >= 1.25 (or put k6 $K6_VERSION at $K6_DIR/k6) and retry."
+  say "building k6 $K6_VERSION from the Go module proxy into $K6_DIR"
+  mkdir -p "$K6_DIR"
+  GOFLAGS=-mod=mod GOBIN="$K6_DIR/.bin" go install "go.k6.io/k6@v$K6_VERSION" >"$TOOLS/k6-build.log" 2>&1 \
+    || fail "building k6 $K6_VERSION with 'go install go.k6.io/k6@v$K6_VERSION' failed (log: $TOOLS/k6-build.log): check Go module proxy access and retry."
+  mv "$K6_DIR/.bin/k6" "$K6_DIR/k6" && rmdir "$K6_DIR/.bin"
 fi
 
 echo "$STAMP_TEXT" > "$STAMP"

@@ -6,6 +6,7 @@ import { billCommand } from "./bill.ts";
 import { reportCommand } from "./report.ts";
 import { probeCommand } from "./probe.ts";
 import { slaCommand } from "./sla.ts";
+import { loadCommand } from "./load.ts";
 
 const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
 
@@ -16,13 +17,12 @@ const HELP = `mxaccept: conformance and load test harness for Matrix messenger i
   mxaccept report   [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]
   mxaccept probe    [--target F.env] [--interval 60s] [--duration 1h] [--deadline 30s] [--out F] [--metrics-port N]
   mxaccept sla      --probes F [--maintenance F] [--month YYYY-MM | --from ISO --to ISO] [--target-availability 0.999 | --profile ID] [--bucket 1m] [--rules-out F] [--json]
+  mxaccept load     [--target F.env] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--engine autocannon|k6] [--users N] [--across-federation] [--verdict]
 
 Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
 Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
 
-const PLANNED: Record<string, string> = {
-  load: "load generation",
-};
+const PLANNED: Record<string, string> = {};
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -41,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       return probeCommand(rest);
     case "sla":
       return slaCommand(rest);
+    case "load":
+      return loadCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -30,6 +30,20 @@ const Requirement = z
   .strict()
   .refine((r) => r.check !== "manual" || r.manualReason, { message: "a manual requirement needs manualReason" });
 
+/**
+ * The load the instance must carry and the chat targets it must keep there (`mxaccept load --verdict`).
+ * Neither seed states figures: the profiles document where theirs come from.
+ */
+const LoadTargets = z
+  .object({
+    agreedMessagesPerSecond: z.number().positive(),
+    sendP99Ms: z.number().positive(),
+    deliveryP99Ms: z.number().positive(),
+    deliveryDeadlineMs: z.number().positive(),
+    maxErrorRate: z.number().min(0).lt(1),
+  })
+  .strict();
+
 const Tier = z.object({ code: z.string(), from: z.number().int().positive(), to: z.number().int().positive().nullable(), eur: z.number().positive() });
 
 export const ProfileSchema = z
@@ -63,6 +77,7 @@ export const ProfileSchema = z
           .optional(),
       })
       .strict(),
+    load: LoadTargets.optional(),
     reference: z
       .object({
         homeserver: z.record(z.string(), z.unknown()).default({}),

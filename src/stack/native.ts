@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -107,8 +107,15 @@ export async function waitHealthy(server: ServerState): Promise<void> {
   });
 }
 
-/** Number of Synapse background updates still to run, read from the server's SQLite database. */
+/** Number of Synapse background updates still to run, read from the server's database (SQLite, or PostgreSQL with --with postgres). */
 function pendingBackgroundUpdates(server: ServerState): number {
+  const database = (parse(readFileSync(server.config, "utf8")) as { database?: { name?: string; args?: Record<string, string | number> } }).database;
+  if (database?.name === "psycopg2") {
+    const a = database.args ?? {};
+    const r = spawnSync("psql", ["-h", String(a.host), "-p", String(a.port), "-U", String(a.user), "-d", String(a.database), "-tAc", "SELECT count(*) FROM background_updates"], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr.trim() || "psql failed");
+    return Number(r.stdout.trim());
+  }
   const db = new DatabaseSync(join(server.dir, "homeserver.db"), { readOnly: true });
   try {
     const row = db.prepare("SELECT count(*) AS n FROM background_updates").get() as { n: number };
