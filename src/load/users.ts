@@ -7,7 +7,7 @@ import { runTag } from "../matrix/run-id.ts";
  * Users at scale for load runs: many run-tagged users, created and logged in without touching the target's
  * rate limits. The cost of creating users is password hashing (bcrypt), so load users get no password: the
  * admin API creates them (PUT /_synapse/admin/v2/users/<id>) and issues their token
- * (POST /_synapse/admin/v1/users/<id>/login); each is then exempted with override_ratelimit. Every user is
+ * (POST /_synapse/admin/v1/users/{id}/login); each is then exempted with override_ratelimit. Every user is
  * recorded in the ledger before it exists, so cleanup removes it even after a crash.
  */
 export interface LoadUser {

@@ -45,6 +45,7 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v2/users/{}/devices", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}/devices` },
   { method: "POST", template: "_synapse/admin/v1/users/{}/login", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/login`, body: {} },
   { method: "POST", template: "_synapse/admin/v1/join/{}", path: (i) => `_synapse/admin/v1/join/${e(i.roomId)}`, body: { user_id: "@nobody:invalid" } },
+  { method: "DELETE", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/mxaccept-no-such-media` },
   { method: "GET", template: "_synapse/admin/v1/statistics/users/media", path: () => "_synapse/admin/v1/statistics/users/media?limit=1" },
 ];
 
@@ -84,7 +85,7 @@ export function adminPathsInSources(dirs: string[]): Map<string, string> {
       else if (p.endsWith(".ts")) {
         const text = readFileSync(p, "utf8");
         for (const m of text.matchAll(/_synapse\/admin\/v\d\//g)) {
-          const template = pathTemplateAt(text, m.index).replace(/[).]+$/, "").replace(/\/$/, "");
+          const template = pathTemplateAt(text, m.index).replace(/\{[A-Za-z_]+\}/g, "{}").replace(/[).]+$/, "").replace(/\/$/, "");
           if (!found.has(template)) found.set(template, p);
         }
       }
