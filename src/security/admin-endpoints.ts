@@ -45,7 +45,7 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v2/users/{}/devices", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}/devices` },
   { method: "POST", template: "_synapse/admin/v1/users/{}/login", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/login`, body: {} },
   { method: "POST", template: "_synapse/admin/v1/join/{}", path: (i) => `_synapse/admin/v1/join/${e(i.roomId)}`, body: { user_id: "@nobody:invalid" } },
-  { method: "DELETE", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/mxaccept-no-such-media` },
+  { method: "DELETE", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/${e("mxaccept-no-such-media")}` },
   { method: "GET", template: "_synapse/admin/v1/statistics/users/media", path: () => "_synapse/admin/v1/statistics/users/media?limit=1" },
 ];
 
