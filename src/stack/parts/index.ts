@@ -1,11 +1,13 @@
 import type { StackPart } from "../parts.ts";
+import { keycloakPart } from "./keycloak.ts";
 
 /** Every optional part of the reference instance, by its --with name. Add a part with one line here. */
-export const PARTS: Record<string, StackPart> = {};
+export const PARTS: Record<string, StackPart> = {
+  keycloak: keycloakPart,
+};
 
 /** Parts that are planned but not built yet, with what they are (for a helpful error). */
 export const PLANNED_PARTS: Record<string, string> = {
   scanner: "the content scanner with ClamAV (virus-blocking suite)",
-  keycloak: "Keycloak (identity suite)",
   postgres: "PostgreSQL (load suite)",
 };
