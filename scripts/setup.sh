@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up: brings what the project needs and is missing, quickly when all is present.
 #   Node >= 22 (Node 24 from the npm registry where the system Node is older), npm dependencies,
-#   a project-local Python venv with matrix-synapse from PyPI, openssl; for the content scanner part:
+#   a project-local Python venv with matrix-synapse[oidc] from PyPI, openssl; for the content scanner part:
 #   ClamAV (clamd, clamdscan, sigtool) and libmagic from Debian, matrix-content-scanner and vodozemac from PyPI;
 #   PostgreSQL (Debian) with psycopg2 for --with postgres; k6 built from the Go module proxy into
-#   ~/.cache/mxaccept/k6-<version>/ (load engine); Chromium and docker-compose (optional) from Debian.
+#   ~/.cache/mxaccept/k6-<version>/ (load engine); Debian's chromium, libnss3-tools, OpenJDK 17 and Maven for the
+#   identity/portals suites (the Keycloak distribution itself is fetched from Maven Central and built lazily, the
+#   first time `--with keycloak` is used: src/stack/parts/keycloak-dist.ts); docker-compose (optional).
 # Prints nothing on the fast path unless MXACCEPT_SETUP_VERBOSE=1; on failure prints one line saying what to do.
 set -uo pipefail
 
@@ -18,7 +20,7 @@ TOOLS="$ROOT/.tools"
 VENV="$ROOT/.venv"
 STAMP="$TOOLS/setup.stamp"
 PSYCOPG2_VERSION="2.9.13"
-STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION mcs=$MCS_VERSION vodozemac=$VODOZEMAC_VERSION psycopg2=$PSYCOPG2_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
+STAMP_TEXT="node=$NODE_VERSION synapse=$SYNAPSE_VERSION oidc=1 browser=1 mcs=$MCS_VERSION vodozemac=$VODOZEMAC_VERSION psycopg2=$PSYCOPG2_VERSION lock=$(cksum < "$ROOT/package-lock.json" 2>/dev/null | cut -d' ' -f1)"
 
 say() { [ "${MXACCEPT_SETUP_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2; return 0; }
 fail() { echo "mxaccept setup: $*" >&2; exit 1; }
@@ -32,7 +34,8 @@ K6_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mxaccept/k6-$K6_VERSION"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] && [ -x "$VENV/bin/python" ] \
    && [ -d "$ROOT/node_modules/matrix-js-sdk" ] && command -v openssl >/dev/null && command -v clamd >/dev/null \
    && [ -x "$K6_DIR/k6" ] && compgen -G "$VENV/lib/python3*/site-packages/psycopg2" >/dev/null \
-   && { { [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || [ -f "$TOOLS/optional.skipped" ]; }; then
+   && [ -x /usr/bin/chromium ] && command -v certutil >/dev/null && command -v java >/dev/null && command -v mvn >/dev/null \
+   && { command -v docker-compose >/dev/null || [ -f "$TOOLS/optional.skipped" ]; }; then
   exit 0
 fi
 
@@ -52,6 +55,13 @@ mkdir -p "$TOOLS"
 
 # 1. openssl (local CA for the reference instance)
 command -v openssl >/dev/null || apt_install openssl openssl
+
+# 1b. Browser and Keycloak prerequisites (Debian): Chromium for the browser journeys, certutil so the browser can
+#     trust the target's CA, a Java that Keycloak 26 supports, and Maven to fetch Keycloak from Maven Central.
+[ -x /usr/bin/chromium ] || apt_install chromium chromium
+command -v certutil >/dev/null || apt_install certutil libnss3-tools
+command -v java >/dev/null || apt_install "Java 17" openjdk-17-jre-headless
+command -v mvn >/dev/null || apt_install maven maven
 
 # 2. Node >= 22
 SYS_NODE="$(command -v node || true)"
@@ -81,13 +91,14 @@ if [ -z "$PY" ] || ! "$PY" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.ve
   apt_install "Python >= 3.10 with venv" "python3 python3-venv python3-pip"
   PY="$(command -v python3)"
 fi
-have="$("$VENV/bin/python" -c 'import synapse; print(synapse.__version__)' 2>/dev/null || true)"
+# authlib comes with the [oidc] extra: without it Synapse cannot use an OIDC provider (identity suite).
+have="$("$VENV/bin/python" -c 'import synapse, authlib; print(synapse.__version__)' 2>/dev/null || true)"
 have="${have%% *}" # inside a git checkout Synapse appends "(b=branch,commit)"
 if [ "$have" != "$SYNAPSE_VERSION" ]; then
-  say "installing matrix-synapse $SYNAPSE_VERSION into $VENV"
+  say "installing matrix-synapse[oidc] $SYNAPSE_VERSION into $VENV"
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" || fail "could not create the Python venv at $VENV: install python3-venv and retry."
-  "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" >"$TOOLS/pip.log" 2>&1 \
-    || fail "pip could not install matrix-synapse==$SYNAPSE_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
+  "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse[oidc]==$SYNAPSE_VERSION" >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip could not install matrix-synapse[oidc]==$SYNAPSE_VERSION (log: $TOOLS/pip.log): check PyPI access and retry."
 fi
 
 # 5. Optional Debian packages: Chromium (prints the acceptance record to PDF; browser pages) and docker-compose

@@ -31,6 +31,9 @@ MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite retention --pr
 # Virus blocking through the content scanner (matrix-content-scanner + ClamAV clamd of the reference instance).
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite virus --with scanner --profile managed-bundesmessenger
 [ $? -ne 0 ] && run_rc=1
+# Identity and portals: one instance with Keycloak for both suites (the run adds --with keycloak itself).
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite identity,portals --profile managed-bundesmessenger
+[ $? -ne 0 ] && run_rc=1
 t2=$(date +%s)
 
 echo "timing: self-tests $((t1 - t0)) s, scenarios $((t2 - t1)) s"

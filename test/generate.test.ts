@@ -23,6 +23,12 @@ describe("overlay merge", () => {
     expect(merged).toEqual({ a: { b: 2, c: [3], d: { e: "x", f: "y" } }, keep: true, added: { z: 1 } });
     expect(base.a.b).toBe(1); // inputs untouched
   });
+  it("merges SSO provider lists by idp_id, so an overlay can break one setting of a generated provider", () => {
+    const base = { oidc_providers: [{ idp_id: "keycloak", issuer: "http://localhost:1/realms/x", client_secret: "right" }] };
+    const merged = deepMerge(base, { oidc_providers: [{ idp_id: "keycloak", client_secret: "wrong" }, { idp_id: "other", issuer: "https://o" }] });
+    expect(merged.oidc_providers).toEqual([{ idp_id: "keycloak", issuer: "http://localhost:1/realms/x", client_secret: "wrong" }, { idp_id: "other", issuer: "https://o" }]);
+    expect(base.oidc_providers[0]!.client_secret).toBe("right");
+  });
 });
 
 describe("homeserver config generator", () => {

@@ -19,6 +19,8 @@ import { stackOptions } from "./stack.ts";
 import { preflight } from "./preflight.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]";
+/** Suites that need the reference instance's IdP: `run` starts it `--with keycloak` for them. */
+const IDP_SUITES = ["identity", "portals"];
 const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
 
 function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): Promise<number> {
@@ -96,6 +98,7 @@ export async function runCommand(args: string[]): Promise<number> {
     } else {
       // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
       if (values.with === undefined && (!suites || suites.includes("virus"))) opts.with = ["scanner"];
+      if (!suites || suites.some((s) => IDP_SUITES.includes(s))) opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();

@@ -35,7 +35,15 @@ const keys = {
   MXACCEPT_SCANNER_AV_START: z.string().min(1).optional(),
   MXACCEPT_IDP_URL: url.optional(),
   MXACCEPT_IDP_KIND: z.enum(["keycloak", "entra", "okta"]).optional(),
+  MXACCEPT_IDP_ADMIN_USER: z.string().min(1).optional(),
+  MXACCEPT_IDP_ADMIN_PASSWORD: secret.optional(),
+  MXACCEPT_IDP_ADMIN_REALM: z.string().min(1).optional(),
+  MXACCEPT_IDP_TEST_USER: z.string().min(1).optional(),
+  MXACCEPT_IDP_TEST_PASSWORD: z.string().min(1).optional(),
+  MXACCEPT_IDP_LOGIN_SELECTORS: z.string().min(2).optional(),
+  MXACCEPT_SSO_IDP_ID: z.string().regex(/^[A-Za-z0-9._~-]+$/, "must be the homeserver's SSO provider id such as oidc-keycloak").optional(),
   MXACCEPT_IDM_PORTAL_URL: url.optional(),
+  MXACCEPT_ADMIN_API_URL: url.optional(),
   MXACCEPT_APP_PORTAL_URL: url.optional(),
   MXACCEPT_WEB_CLIENT_URL: url.optional(),
   MXACCEPT_DESTRUCTIVE: z.enum(["allow", "deny"]).default("deny"),
@@ -74,10 +82,23 @@ export interface Target extends HomeserverTarget {
   partnerScannerUrl?: string;
   /** Shell commands that stop and start the scanner's virus engine (fail-closed check; destructive). */
   scannerAv?: { stop: string; start: string };
-  idp?: { url: string; kind: "keycloak" | "entra" | "okta" };
+  idp?: {
+    url: string;
+    kind: "keycloak" | "entra" | "okta";
+    /** An IdP administrator for the identity checks (Keycloak admin API); realm defaults to master. */
+    admin?: { username: string; password: string; realm?: string };
+    /** An existing IdP account the SSO check logs in with. */
+    testUser?: { username: string; password: string };
+    /** Overrides of the login-page selectors of the kind's preset (JSON object, see src/idp/presets.ts). */
+    loginSelectors?: string;
+    /** The homeserver's id of this provider in its SSO login flow (e.g. oidc-keycloak); default: the only one offered. */
+    ssoIdpId?: string;
+  };
   idmPortalUrl?: string;
   appPortalUrl?: string;
   webClientUrl?: string;
+  /** Where the Synapse admin API answers (the API of the application management portal); default: baseUrl. */
+  adminApiUrl: string;
   /** MXACCEPT_DESTRUCTIVE=allow: the target is a test instance that destructive checks may disrupt. */
   destructive: boolean;
   /** The embedded reference instance started by `mxaccept stack up`. */
@@ -143,10 +164,20 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     scannerUrl: env.MXACCEPT_SCANNER_URL,
     partnerScannerUrl: env.MXACCEPT_PARTNER_SCANNER_URL,
     scannerAv: env.MXACCEPT_SCANNER_AV_STOP && env.MXACCEPT_SCANNER_AV_START ? { stop: env.MXACCEPT_SCANNER_AV_STOP, start: env.MXACCEPT_SCANNER_AV_START } : undefined,
-    idp: env.MXACCEPT_IDP_URL ? { url: env.MXACCEPT_IDP_URL, kind: env.MXACCEPT_IDP_KIND ?? "keycloak" } : undefined,
+    idp: env.MXACCEPT_IDP_URL
+      ? {
+          url: env.MXACCEPT_IDP_URL,
+          kind: env.MXACCEPT_IDP_KIND ?? "keycloak",
+          admin: env.MXACCEPT_IDP_ADMIN_USER && env.MXACCEPT_IDP_ADMIN_PASSWORD ? { username: env.MXACCEPT_IDP_ADMIN_USER, password: env.MXACCEPT_IDP_ADMIN_PASSWORD, realm: env.MXACCEPT_IDP_ADMIN_REALM } : undefined,
+          testUser: env.MXACCEPT_IDP_TEST_USER && env.MXACCEPT_IDP_TEST_PASSWORD ? { username: env.MXACCEPT_IDP_TEST_USER, password: env.MXACCEPT_IDP_TEST_PASSWORD } : undefined,
+          loginSelectors: env.MXACCEPT_IDP_LOGIN_SELECTORS,
+          ssoIdpId: env.MXACCEPT_SSO_IDP_ID,
+        }
+      : undefined,
     idmPortalUrl: env.MXACCEPT_IDM_PORTAL_URL,
     appPortalUrl: env.MXACCEPT_APP_PORTAL_URL,
     webClientUrl: env.MXACCEPT_WEB_CLIENT_URL,
+    adminApiUrl: env.MXACCEPT_ADMIN_API_URL ?? env.MXACCEPT_ADMIN_BASE_URL ?? env.MXACCEPT_BASE_URL,
     destructive: env.MXACCEPT_DESTRUCTIVE === "allow",
     embedded: env.MXACCEPT_EMBEDDED === "1",
     timeScale: env.MXACCEPT_TIME_SCALE,
@@ -172,5 +203,6 @@ export function loadTarget(path: string): Target {
 export function targetSecrets(t: Target): string[] {
   return [t, t.partner, t.outsider]
     .flatMap((h) => [h?.adminToken, h?.registrationSharedSecret])
+    .concat([t.idp?.admin?.password, t.idp?.testUser?.password])
     .filter((s): s is string => typeof s === "string" && s.length > 0);
 }

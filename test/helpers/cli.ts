@@ -38,12 +38,12 @@ export function mxaccept(args: string[], env: Record<string, string> = {}, timeo
  * Starts the reference instance for one run with an overlay on hs1, runs the given suites, and returns the
  * exit code and results.json: the harness's check in the other direction.
  */
-export async function runWithOverlayOn(suites: string, overlayYaml: string, args: string[]): Promise<{ code: number; results: Results; stderr: string }> {
+export async function runWithOverlayOn(suites: string, overlayYaml: string, args: string[], timeoutMs?: number): Promise<{ code: number; results: Results; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "mxa-overlay-"));
   const overlay = join(dir, "overlay.yaml");
   writeFileSync(overlay, overlayYaml);
   const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
-  const run = await mxaccept(["run", "--suite", suites, "--overlay", overlay, ...args], env);
+  const run = await mxaccept(["run", "--suite", suites, "--overlay", overlay, ...args], env, timeoutMs);
   const [runId] = readdirSync(join(dir, "reports"));
   if (!runId) throw new Error(`the run wrote no report: ${run.stderr}`);
   const results = JSON.parse(readFileSync(join(dir, "reports", runId, "results.json"), "utf8")) as Results;

@@ -1,0 +1,62 @@
+import { test, expect } from "../../fixtures/browser.ts";
+import { evidence } from "../../fixtures/index.ts";
+import { requestJson } from "../../src/matrix/http.ts";
+
+/**
+ * BUM-3.1 (provisioning): the instance is discoverable on its domain (client and server well-known), the initial
+ * admin account logs in and is a server admin, and the portal URLs the target names answer.
+ * BUM-5.3.c (clients): the web client, when the target names one, loads in Chromium and shows its login.
+ */
+
+function trimSlash(u: string): string {
+  return u.replace(/\/+$/, "");
+}
+
+test("BUM-3.1 client and server discovery on the instance's domain", async ({ target }, testInfo) => {
+  const domain = `https://${target.serverName}`;
+  const client = await requestJson<{ "m.homeserver"?: { base_url?: string } }>(domain, "GET", ".well-known/matrix/client");
+  const advertised = client.body["m.homeserver"]?.base_url;
+  expect(advertised, "/.well-known/matrix/client names the homeserver").toBeDefined();
+  expect(trimSlash(advertised!), "and it is the instance's base URL").toBe(trimSlash(target.baseUrl));
+  const versions = await requestJson<{ versions: string[] }>(advertised!, "GET", "_matrix/client/versions");
+  expect(versions.body.versions.length, "the advertised homeserver answers the client API").toBeGreaterThan(0);
+
+  const server = await requestJson<{ "m.server"?: string }>(domain, "GET", ".well-known/matrix/server");
+  const delegated = server.body["m.server"];
+  expect(delegated, "/.well-known/matrix/server names the federation endpoint").toMatch(/^[A-Za-z0-9.-]+(:\d+)?$/);
+  const fed = await requestJson<{ server?: { name?: string; version?: string } }>(`https://${delegated!}`, "GET", "_matrix/federation/v1/version");
+  expect(fed.body.server?.name, "the delegated federation endpoint answers").toBeDefined();
+  await evidence(testInfo, { domain, client: advertised, server: delegated, federationServer: fed.body.server });
+});
+
+test("BUM-3.1 the initial admin account is logged in and is a server admin", async ({ target, admin }, testInfo) => {
+  test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the initial admin's access token)");
+  const me = await admin.whoami();
+  expect(me.admin, `${me.userId} is a server admin`).toBe(true);
+  const user = await admin.getUser(me.userId);
+  expect(user?.deactivated ?? false, "the initial admin account is active").toBe(false);
+  await evidence(testInfo, { initialAdmin: me.userId });
+});
+
+test("BUM-3.1 the portal URLs answer", async ({ target }, testInfo) => {
+  const portals = Object.entries({ MXACCEPT_IDM_PORTAL_URL: target.idmPortalUrl, MXACCEPT_APP_PORTAL_URL: target.appPortalUrl, MXACCEPT_WEB_CLIENT_URL: target.webClientUrl })
+    .filter((e): e is [string, string] => !!e[1]);
+  test.skip(portals.length === 0, "target file names no portal URL (MXACCEPT_IDM_PORTAL_URL, MXACCEPT_APP_PORTAL_URL, MXACCEPT_WEB_CLIENT_URL)");
+  const answers: Record<string, number> = {};
+  for (const [key, url] of portals) {
+    const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(30_000) });
+    answers[key] = res.status;
+    expect(res.status, `${key} ${url} answers`).toBeLessThan(400);
+  }
+  await evidence(testInfo, { answers });
+});
+
+test("BUM-5.3.c the web client loads in Chromium and shows its login", async ({ target, page, shot }, testInfo) => {
+  test.skip(!target.webClientUrl, "target file names no MXACCEPT_WEB_CLIENT_URL");
+  await page.goto(target.webClientUrl!);
+  // Element / BundesMessenger web: a sign-in button or the password login form.
+  const login = page.getByRole("link", { name: /Anmelden|Sign in/i }).or(page.getByRole("button", { name: /Anmelden|Sign in/i })).or(page.locator("input[type=password]"));
+  await expect(login.first(), "the web client shows its login").toBeVisible({ timeout: 60_000 });
+  await shot("web client login");
+  await evidence(testInfo, { webClient: target.webClientUrl, userAgent: await page.evaluate(() => navigator.userAgent) });
+});

@@ -1,0 +1,116 @@
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { UserError } from "../../config/errors.ts";
+import { KeycloakAdmin } from "../../idp/keycloak-admin.ts";
+import { randomPassword } from "../../matrix/users.ts";
+import { baseUrl } from "../generate.ts";
+import { freePort } from "../ports.ts";
+import type { StackPart } from "../parts.ts";
+import { KEYCLOAK_VERSION, ensureKeycloakDist, ensureKeycloakTemplate, javaHome } from "./keycloak-dist.ts";
+import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
+
+/**
+ * Keycloak as hs1's OIDC provider (`--with keycloak`): the cached distribution (keycloak-dist.ts) started with
+ * `start --optimized` on a free loopback port, a copy of the cached database template (keycloak-dist.ts) in the
+ * state folder, and a realm the stack generates: an OIDC client for hs1 (secret random per start), a test user, German as default locale.
+ *
+ * Plain http on 127.0.0.1: Synapse's OIDC client trusts only the system CA store (federation_custom_ca_list is
+ * for federation), and authlib accepts an http issuer when its host is localhost or a loopback address
+ * (authlib/common/security.py is_secure_transport), so no CA has to be added to the machine.
+ */
+
+export const REALM = "mxaccept";
+export const CLIENT_ID = "synapse";
+export const IDP_ID = "keycloak";
+export const TEST_USER = { username: "erika.mustermann", firstName: "Erika", lastName: "Mustermann", email: "erika.mustermann@example.org" };
+
+/** The realm the reference instance's Keycloak serves: hs1's client, one test user, German by default. */
+export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, testPassword: string): Record<string, unknown> {
+  return {
+    realm: REALM,
+    displayName: "mxaccept Referenzinstanz",
+    enabled: true,
+    internationalizationEnabled: true,
+    supportedLocales: ["de", "en"],
+    defaultLocale: "de",
+    clients: [{
+      clientId: CLIENT_ID,
+      name: "Synapse hs1",
+      enabled: true,
+      protocol: "openid-connect",
+      publicClient: false,
+      clientAuthenticatorType: "client-secret",
+      secret: clientSecret,
+      standardFlowEnabled: true,
+      directAccessGrantsEnabled: false,
+      redirectUris: [`${hs1BaseUrl}/_synapse/client/oidc/callback`],
+      webOrigins: [hs1BaseUrl],
+      attributes: { "backchannel.logout.url": `${hs1BaseUrl}/_synapse/client/oidc/backchannel_logout`, "backchannel.logout.session.required": "true" },
+    }],
+    users: [{ ...TEST_USER, enabled: true, emailVerified: true, credentials: [{ type: "password", value: testPassword, temporary: false }] }],
+  };
+}
+
+export const keycloakPart: StackPart = {
+  name: "keycloak",
+  description: "Keycloak as hs1's OIDC provider (identity and portals suites)",
+  async prepare(ctx) {
+    const { home, fetchedMs, builtMs } = await ensureKeycloakDist(ctx.log);
+    if (fetchedMs !== undefined || builtMs !== undefined) {
+      ctx.log(`Keycloak ${KEYCLOAK_VERSION} cached in ${home}: fetch ${((fetchedMs ?? 0) / 1000).toFixed(1)} s, build ${((builtMs ?? 0) / 1000).toFixed(1)} s`);
+    }
+    const template = await ensureKeycloakTemplate(home, ctx.log);
+    if (template.madeMs !== undefined) ctx.log(`Keycloak database template made in ${(template.madeMs / 1000).toFixed(1)} s`);
+    const jhome = await javaHome();
+    const dir = join(ctx.stateDir, "keycloak");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    cpSync(template.h2Dir, join(dir, "h2"), { recursive: true });
+    const port = await freePort();
+    const base = `http://localhost:${port}`;
+    const issuer = `${base}/realms/${REALM}`;
+    const clientSecret = randomBytes(24).toString("base64url");
+    const testPassword = randomPassword();
+    const hs1 = baseUrl(ctx.layout, "hs1");
+
+    return {
+      homeserver: {
+        hs1: {
+          oidc_providers: [{
+            idp_id: IDP_ID,
+            idp_name: "Keycloak",
+            issuer,
+            client_id: CLIENT_ID,
+            client_secret: clientSecret,
+            scopes: ["openid", "profile"],
+            user_mapping_provider: { config: { localpart_template: "{{ user.preferred_username }}", display_name_template: "{{ user.name }}" } },
+            backchannel_logout_enabled: true,
+          }],
+        },
+      },
+      targetEnv: {
+        MXACCEPT_IDP_URL: issuer,
+        MXACCEPT_IDP_KIND: "keycloak",
+        MXACCEPT_IDP_ADMIN_USER: template.adminUser,
+        MXACCEPT_IDP_ADMIN_PASSWORD: template.adminPassword,
+        MXACCEPT_IDP_TEST_USER: TEST_USER.username,
+        MXACCEPT_IDP_TEST_PASSWORD: testPassword,
+        MXACCEPT_SSO_IDP_ID: `oidc-${IDP_ID}`,
+        MXACCEPT_IDM_PORTAL_URL: `${base}/admin/master/console/`,
+      },
+      async start(track) {
+        const t0 = performance.now();
+        const kc = spawnKeycloak({ home, javaHome: jhome, dir, port });
+        track({ name: "keycloak", pid: kc.pid, match: kc.match, log: kc.log });
+        await waitKeycloakReady(kc);
+        ctx.log(`Keycloak ready in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${base}`);
+        try {
+          await new KeycloakAdmin(base, { username: template.adminUser, password: template.adminPassword }).createRealm(realmRepresentation(hs1, clientSecret, testPassword));
+        } catch (e) {
+          throw new UserError(`could not create Keycloak's realm ${REALM}: ${(e as Error).message}; see ${kc.log}.`);
+        }
+      },
+    };
+  },
+};
