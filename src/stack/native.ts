@@ -86,7 +86,14 @@ export function startSynapse(server: ServerState): number {
     cwd: server.dir,
     detached: true,
     stdio: ["ignore", out, out],
-    env: { ...process.env, PYTHONUNBUFFERED: "1", SYNAPSE_ASYNC_IO_REACTOR: "0", PYTHONPATH: join(projectRoot(), "stack", "modules") },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: "1",
+      SYNAPSE_ASYNC_IO_REACTOR: "0",
+      PYTHONPATH: join(projectRoot(), "stack", "modules"),
+      // Outbound TLS other than federation (e.g. the OIDC provider) verifies against the system store plus the local CA.
+      ...(server.trustBundle ? { SSL_CERT_FILE: server.trustBundle } : {}),
+    },
   });
   closeSync(out);
   child.unref();
@@ -221,7 +228,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     writeFileSync(configPath, stringify(config), { mode: 0o600 });
     writeFileSync(join(dir, "log.yaml"), stringify(logConfig(dir)));
     writeFileSync(join(dir, "signing.key"), signingKey(), { mode: 0o600 });
-    return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role) };
+    return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role), trustBundle: tls.trustBundle };
   });
 
   const state: StackState = {

@@ -12,6 +12,8 @@ export interface ServerState {
   config: string;
   serverName: string;
   baseUrl: string;
+  /** CA bundle for the server's own outbound TLS (SSL_CERT_FILE): the system's CAs and the local CA. */
+  trustBundle?: string;
 }
 
 export interface StackState {

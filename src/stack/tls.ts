@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { UserError } from "../config/errors.ts";
@@ -13,7 +13,11 @@ export interface TlsFiles {
   caKey: string;
   cert: string;
   key: string;
+  /** The system's CA bundle plus the local CA: what the instance's own outbound TLS clients (OIDC) trust. */
+  trustBundle: string;
 }
+
+const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 function openssl(args: string[], cwd: string): void {
   try {
@@ -33,6 +37,7 @@ export function ensureTls(dir: string, host = "localhost"): TlsFiles {
     caKey: join(dir, "ca.key"),
     cert: join(dir, "server.crt"),
     key: join(dir, "server.key"),
+    trustBundle: join(dir, "trust-bundle.pem"),
   };
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   if (!existsSync(files.caCert) || !existsSync(files.caKey)) {
@@ -46,5 +51,7 @@ export function ensureTls(dir: string, host = "localhost"): TlsFiles {
     openssl(["x509", "-req", "-in", join(dir, "server.csr"), "-CA", files.caCert, "-CAkey", files.caKey, "-CAcreateserial",
       "-out", files.cert, "-days", "825", "-extfile", ext], dir);
   }
+  const system = existsSync(SYSTEM_BUNDLE) ? readFileSync(SYSTEM_BUNDLE, "utf8") : "";
+  writeFileSync(files.trustBundle, `${system.trimEnd()}\n${readFileSync(files.caCert, "utf8")}`);
   return files;
 }

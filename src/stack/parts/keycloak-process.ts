@@ -23,15 +23,21 @@ export function logTail(file: string, lines = 3): string {
   }
 }
 
-/** Spawns Keycloak detached (own process group) in `dir`, database `<dir>/h2/keycloakdb`. */
-export function spawnKeycloak(opts: { home: string; javaHome?: string; dir: string; port: number; env?: Record<string, string> }): KeycloakProcess {
-  const base = `http://localhost:${opts.port}`;
+/**
+ * Spawns Keycloak detached (own process group) in `dir`, database `<dir>/h2/keycloakdb`. With `tls` it serves
+ * https only (TLS 1.2 and 1.3, Keycloak's default), as an IdP in production does; without, plain http (internal use).
+ */
+export function spawnKeycloak(opts: { home: string; javaHome?: string; dir: string; port: number; env?: Record<string, string>; tls?: { cert: string; key: string } }): KeycloakProcess {
+  const base = `${opts.tls ? "https" : "http"}://localhost:${opts.port}`;
+  const listener = opts.tls
+    ? ["--http-enabled=false", `--https-port=${opts.port}`, `--https-certificate-file=${opts.tls.cert}`, `--https-certificate-key-file=${opts.tls.key}`]
+    : ["--http-enabled=true", `--http-port=${opts.port}`];
   const log = join(opts.dir, "keycloak.log");
   const dbPath = join(opts.dir, "h2", "keycloakdb");
   const out = openSync(log, "a");
   const child = spawn(join(opts.home, "bin", "kc.sh"), [
     "start", "--optimized",
-    "--http-enabled=true", `--http-port=${opts.port}`, "--http-host=127.0.0.1",
+    ...listener, "--http-host=127.0.0.1",
     `--hostname=${base}`,
     `--db-url=jdbc:h2:file:${dbPath};NON_KEYWORDS=VALUE`,
   ], {

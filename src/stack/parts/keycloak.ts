@@ -68,7 +68,7 @@ export const keycloakPart: StackPart = {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     cpSync(template.h2Dir, join(dir, "h2"), { recursive: true });
     const port = await freePort();
-    const base = `http://localhost:${port}`;
+    const base = `https://localhost:${port}`;
     const issuer = `${base}/realms/${REALM}`;
     const clientSecret = randomBytes(24).toString("base64url");
     const testPassword = randomPassword();
@@ -101,7 +101,7 @@ export const keycloakPart: StackPart = {
       },
       async start(track) {
         const t0 = performance.now();
-        const kc = spawnKeycloak({ home, javaHome: jhome, dir, port });
+        const kc = spawnKeycloak({ home, javaHome: jhome, dir, port, tls: { cert: ctx.layout.tls.cert, key: ctx.layout.tls.key } });
         track({ name: "keycloak", pid: kc.pid, match: kc.match, log: kc.log });
         await waitKeycloakReady(kc);
         ctx.log(`Keycloak ready in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${base}`);
