@@ -15,9 +15,9 @@ import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
  * `start --optimized` on a free loopback port, a copy of the cached database template (keycloak-dist.ts) in the
  * state folder, and a realm the stack generates: an OIDC client for hs1 (secret random per start), a test user, German as default locale.
  *
- * Plain http on 127.0.0.1: Synapse's OIDC client trusts only the system CA store (federation_custom_ca_list is
- * for federation), and authlib accepts an http issuer when its host is localhost or a loopback address
- * (authlib/common/security.py is_secure_transport), so no CA has to be added to the machine.
+ * https only, with the stack's certificate (local CA): Synapse's OIDC client uses the process's default trust store
+ * (federation_custom_ca_list is for federation only), so the launcher starts the homeservers with SSL_CERT_FILE =
+ * system CAs + local CA (src/stack/tls.ts trustBundle); nothing is added to the machine's store.
  */
 
 export const REALM = "mxaccept";
