@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { UserError } from "../../config/errors.ts";
 import { projectRoot } from "../../config/paths.ts";
-import { waitFor } from "../../matrix/timeouts.ts";
+import { StopWaiting, waitFor } from "../../matrix/timeouts.ts";
 import { clamavSignatures } from "../../virus/eicar.ts";
 import { baseUrl, type Role } from "../generate.ts";
 import { freePort } from "../ports.ts";
@@ -18,6 +18,10 @@ import type { PartContext, PartPlan, PartProcess, StackPart } from "../parts.ts"
  * every BundesMessenger instance does), and one ClamAV clamd from Debian behind both. clamd loads only the
  * signatures the harness generates (src/virus/eicar.ts); the scan script asks clamd through clamdscan.
  *
+ * Each scanner listens on an internal loopback port and is reached only through its own TLS proxy
+ * (src/stack/tls-proxy.ts, TLS 1.2+ with the stack's certificate for localhost), as the BundesMessenger chart puts
+ * the scanner behind the TLS ingress: the target file names `https://localhost:<proxy port>`.
+ *
  * MXACCEPT_SCANNER_BYPASS=1 in the environment of `stack up` / `run` replaces the scan script with one that
  * always says clean (the chart's scanner_bypass.sh): the broken instance the self-tests use.
  */
@@ -26,6 +30,7 @@ import type { PartContext, PartPlan, PartProcess, StackPart } from "../parts.ts"
 const pythonPath = () => join(projectRoot(), ".venv", "bin", "python");
 const MCS_PREFIX = "/_matrix/media_proxy/unstable";
 const SCRIPTS = () => join(projectRoot(), "stack", "scanner");
+const TLS_PROXY = () => join(projectRoot(), "src", "stack", "tls-proxy.ts");
 /** Scan script exit codes that are errors, not verdicts: never cached (and, being non-zero, never served). */
 const EXIT_CODES_TO_IGNORE = [1, 2];
 
@@ -49,12 +54,15 @@ export function clamdAnswers(conf: string): boolean {
 
 interface Mcs {
   role: Role;
+  /** The scanner's own (internal, plain http) port. */
   port: number;
+  /** The port of its TLS proxy, the one the target file names. */
+  proxyPort: number;
   config: string;
   log: string;
 }
 
-function mcsConfig(dir: string, role: Role, port: number, homeserver: string, script: string): Mcs {
+function mcsConfig(dir: string, role: Role, port: number, proxyPort: number, homeserver: string, script: string): Mcs {
   const secret = join(dir, `request-secret-${role}`);
   writeFileSync(secret, randomBytes(32).toString("base64"), { mode: 0o600 });
   const tmp = join(dir, `tmp-${role}`);
@@ -67,7 +75,7 @@ function mcsConfig(dir: string, role: Role, port: number, homeserver: string, sc
     crypto: { request_secret_path: secret },
     result_cache: { exit_codes_to_ignore: EXIT_CODES_TO_IGNORE, max_size: 1024, ttl: "1d", max_file_size: "100MB" },
   }), { mode: 0o600 });
-  return { role, port, config, log: join(dir, `mcs-${role}.log`) };
+  return { role, port, proxyPort, config, log: join(dir, `mcs-${role}.log`) };
 }
 
 export const scanner: StackPart = {
@@ -112,16 +120,16 @@ export const scanner: StackPart = {
     if (bypass) ctx.log("scanner: MXACCEPT_SCANNER_BYPASS=1, the scan script says clean without scanning");
 
     const ports: number[] = [];
-    while (ports.length < 2) {
+    while (ports.length < 4) {
       const p = await freePort();
       if (!ports.includes(p) && !Object.values(ctx.layout.servers).some((s) => s.port === p)) ports.push(p);
     }
     const mcs = [
-      mcsConfig(dir, "hs1", ports[0]!, baseUrl(ctx.layout, "hs1"), script),
-      mcsConfig(dir, "hs2", ports[1]!, baseUrl(ctx.layout, "hs2"), script),
+      mcsConfig(dir, "hs1", ports[0]!, ports[2]!, baseUrl(ctx.layout, "hs1"), script),
+      mcsConfig(dir, "hs2", ports[1]!, ports[3]!, baseUrl(ctx.layout, "hs2"), script),
     ];
     const ctl = (what: string) => `sh ${join(SCRIPTS(), "clamd-ctl.sh")} ${what} ${clamdConf} ${fifo}`;
-    const url = (m: Mcs) => `http://127.0.0.1:${m.port}`;
+    const url = (m: Mcs) => `https://localhost:${m.proxyPort}`;
 
     return {
       targetEnv: {
@@ -135,9 +143,16 @@ export const scanner: StackPart = {
         const sup = spawnDetached("sh", [join(SCRIPTS(), "clamd-supervise.sh"), clamdConf, fifo], clamdLog);
         track({ name: "clamd", pid: sup, match: clamdConf, log: clamdLog });
         const env = { ...process.env, PYTHONUNBUFFERED: "1", SSL_CERT_FILE: ctx.layout.tls.caCert };
+        const proxies = new Map<Role, { pid: number; tag: string; log: string }>();
         for (const m of mcs) {
           const pid = spawnDetached(pythonPath(), ["-m", "matrix_content_scanner.mcs", "-c", m.config], m.log, env);
           track({ name: `content scanner (${m.role})`, pid, match: m.config, log: m.log });
+          const tag = join(dir, `tls-proxy-${m.role}-${m.proxyPort}`);
+          const proxyLog = join(dir, `tls-proxy-${m.role}.log`);
+          const proxy = spawnDetached(process.execPath, [TLS_PROXY(), "--listen", String(m.proxyPort), "--upstream", `http://127.0.0.1:${m.port}`,
+            "--cert", ctx.layout.tls.cert, "--key", ctx.layout.tls.key, "--tag", tag], proxyLog);
+          track({ name: `TLS proxy of the content scanner (${m.role})`, pid: proxy, match: tag, log: proxyLog });
+          proxies.set(m.role, { pid: proxy, tag, log: proxyLog });
         }
         await waitFor("clamd to answer PING", async () => {
           if (!isOurProcess(sup, clamdConf)) throw new UserError(`clamd exited during start-up: see ${join(dir, "clamd.log")} and ${clamdLog}.`);
@@ -145,11 +160,13 @@ export const scanner: StackPart = {
         }, { timeoutMs: 60_000, intervalMs: 200 }).catch((e) => {
           throw e instanceof UserError ? e : new UserError(`clamd did not start: ${(e as Error).message}; see ${join(dir, "clamd.log")}.`);
         });
-        await Promise.all(mcs.map((m) => waitFor(`the content scanner for ${m.role} to answer`, async () => {
+        await Promise.all(mcs.map((m) => waitFor(`the content scanner for ${m.role} to answer through its TLS proxy`, async () => {
+          const p = proxies.get(m.role)!;
+          if (!isOurProcess(p.pid, p.tag)) throw new StopWaiting(`the TLS proxy of the content scanner for ${m.role} exited during start-up: see ${p.log}.`);
           const res = await fetch(`${url(m)}${MCS_PREFIX}/public_key`, { signal: AbortSignal.timeout(2000) });
           return res.status === 200 ? true : undefined;
         }, { timeoutMs: 60_000, intervalMs: 200 }).catch((e) => {
-          throw new UserError(`the content scanner for ${m.role} did not start: ${(e as Error).message}; see ${m.log}.`);
+          throw new UserError(e instanceof StopWaiting ? (e as Error).message : `the content scanner for ${m.role} did not start: ${(e as Error).message}; see ${m.log}.`);
         })));
       },
     };
