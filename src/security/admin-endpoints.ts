@@ -46,6 +46,8 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "POST", template: "_synapse/admin/v1/users/{}/login", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/login`, body: {} },
   { method: "POST", template: "_synapse/admin/v1/join/{}", path: (i) => `_synapse/admin/v1/join/${e(i.roomId)}`, body: { user_id: "@nobody:invalid" } },
   { method: "DELETE", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/${e("mxaccept-no-such-media")}` },
+  { method: "GET", template: "_synapse/admin/v1/registration_tokens", path: () => "_synapse/admin/v1/registration_tokens" },
+  { method: "GET", template: "_synapse/admin/v1/federation/destinations", path: () => "_synapse/admin/v1/federation/destinations?limit=1" },
   { method: "GET", template: "_synapse/admin/v1/statistics/users/media", path: () => "_synapse/admin/v1/statistics/users/media?limit=1" },
 ];
 
