@@ -1,6 +1,7 @@
 import { test, expect } from "../../fixtures/browser.ts";
 import { evidence } from "../../fixtures/index.ts";
 import { requestJson } from "../../src/matrix/http.ts";
+import { scaled } from "../../src/matrix/timeouts.ts";
 
 /**
  * BUM-3.1 (provisioning): the instance is discoverable on its domain (client and server well-known), the initial
@@ -44,7 +45,7 @@ test("BUM-3.1 the portal URLs answer", async ({ target }, testInfo) => {
   test.skip(portals.length === 0, "target file names no portal URL (MXACCEPT_IDM_PORTAL_URL, MXACCEPT_APP_PORTAL_URL, MXACCEPT_WEB_CLIENT_URL)");
   const answers: Record<string, number> = {};
   for (const [key, url] of portals) {
-    const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(scaled(30_000)) });
     answers[key] = res.status;
     expect(res.status, `${key} ${url} answers`).toBeLessThan(400);
   }
@@ -56,7 +57,7 @@ test("BUM-5.3.c the web client loads in Chromium and shows its login", async ({ 
   await page.goto(target.webClientUrl!);
   // Element / BundesMessenger web: a sign-in button or the password login form.
   const login = page.getByRole("link", { name: /Anmelden|Sign in/i }).or(page.getByRole("button", { name: /Anmelden|Sign in/i })).or(page.locator("input[type=password]"));
-  await expect(login.first(), "the web client shows its login").toBeVisible({ timeout: 60_000 });
+  await expect(login.first(), "the web client shows its login").toBeVisible({ timeout: scaled(60_000) });
   await shot("web client login");
   await evidence(testInfo, { webClient: target.webClientUrl, userAgent: await page.evaluate(() => navigator.userAgent) });
 });

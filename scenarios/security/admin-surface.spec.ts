@@ -25,6 +25,11 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
   const sent = await requestJson<{ event_id: string }>(user.baseUrl, "PUT", `_matrix/client/v3/rooms/${encodeURIComponent(room.body.room_id)}/send/m.room.message/${Date.now()}`, { token: user.accessToken, body: { msgtype: "m.text", body: "probe" } });
   const ids = { userId: user.userId, roomId: room.body.room_id, eventId: sent.body.event_id, mediaServer: target.serverName };
 
+  // Control: the admin API does answer at that URL (to the admin's token), so the refusals below are its verdict,
+  // not a 404 of a URL where no admin API is routed.
+  const control = await admin.request<{ users?: unknown[] }>("GET", "_synapse/admin/v2/users", { query: { limit: 1 }, accept: [200] });
+  expect(control.status, `the admin API answers the admin's token at ${adminUrl(target)}`).toBe(200);
+
   // Every admin endpoint the harness uses, with the user's token, at the URL where the admin API answers.
   const userToken = [];
   for (const ep of HARNESS_ADMIN_ENDPOINTS) {
