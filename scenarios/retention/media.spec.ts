@@ -22,7 +22,7 @@ function mediaDeadline(timeScale: number): number {
  * the purge has happened), another stays young. The instance's own retention job must delete the old one and keep
  * the young one. Config where the homeserver.yaml is known; audit by upload time on any other target.
  */
-test("BUM-2.5.local-media local media past its lifetime is purged, and media within its lifetime survives", async ({ profile, target, users, admin }, testInfo) => {
+test("BUM-2.5.local-media local media past its lifetime is purged, and media within its lifetime survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin }, testInfo) => {
   const lifetime = parseDuration(profile.contract.localMediaLifetime);
   const haveConfig = await test.step("config: media_retention.local_media_lifetime against the contract", () => configProof(testInfo, target, profile, "localMedia", "BUM-2.5.local-media"));
 
@@ -59,7 +59,7 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
   await evidence(testInfo, { requirement: "BUM-2.5.local-media", proof: "live", how: "backdated", timeScale: target.timeScale, lifetimeDays: lifetime / DAY, backdatedDays: Math.round((Date.now() - backdatedTo) / DAY), purged: oldMxc, kept: youngMxc, purgedAfterMs });
 });
 
-test("BUM-2.5.remote-media media fetched from a federated instance is purged past its lifetime, and younger remote media survives", async ({ profile, target, users, admin }, testInfo) => {
+test("BUM-2.5.remote-media media fetched from a federated instance is purged past its lifetime, and younger remote media survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin }, testInfo) => {
   const lifetime = parseDuration(profile.contract.remoteMediaLifetime);
   const haveConfig = await test.step("config: media_retention.remote_media_lifetime against the contract", () => configProof(testInfo, target, profile, "remoteMedia", "BUM-2.5.remote-media"));
 
