@@ -30,17 +30,17 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
     return;
   }
 
-  // Live, on the reference instance: three messages in an encrypted group room.
+  // Live, on the reference instance, in an encrypted group room.
   const plan = retentionPlan(profile, target.timeScale);
   const [ua, ub] = await Promise.all([users.create("alice"), users.create("bob")]);
   const alice = { user: ua, client: await clients.start(ua) };
   const bob = { user: ub, client: await clients.start(ub) };
   const members = [alice, bob];
   const roomId = await rooms.group(alice, [bob]);
-  const old = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht läuft ab." });
-  const [oldCopy] = await everyoneDecrypts([bob], roomId, old);
 
   if (plan.live === "natural") {
+    const old = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht läuft ab." });
+    const [oldCopy] = await everyoneDecrypts([bob], roomId, old);
     // Time-scaled: the lifetime is seconds long; half a lifetime later a second message, which must outlive the first.
     const sentAt = oldCopy!.getTs();
     const expiresAt = sentAt + plan.lifetimeMs;
@@ -60,19 +60,22 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
     return;
   }
 
-  // Time scale 1: the contract's lifetime. Two more messages; then the first is moved a lifetime and a day into
-  // the past and the second to a day short of its lifetime (hs1's backdating endpoint, reference only). Hiding and
-  // purging are left to the instance: the first must go, the second (still within its lifetime) and the third stay.
-  const kept = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist fast ein Lebensalter alt." });
-  const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist neu." });
-  await everyoneDecrypts([bob], roomId, young);
-  expect(await servedToAll(members, roomId, old), "before the backdating the first message is served").toBe(true);
+  // Time scale 1: the contract's lifetime. hs1's backdating endpoint (reference only) sends two messages as alice
+  // with old timestamps, one a lifetime and a day old, one a day short of its lifetime, and moves the stored
+  // history before each back to its time; then alice sends a new one. Hiding and purging are the instance's: the
+  // first must go, the second (still within its lifetime) and the new one stay.
   const now = Date.now();
   const oldTs = now - plan.lifetimeMs - DAY;
   const keptTs = now - plan.lifetimeMs + DAY;
-  const backdate = (eventId: string, ts: number, before: string) => admin.request<{ events_moved: number }>("POST", "_synapse/client/mxaccept/backdate", { body: { event_id: eventId, ts, before_event_id: before } });
-  const moved = (await backdate(old, oldTs, kept)).body.events_moved;
-  await backdate(kept, keptTs, young);
+  const backdated = async (ts: number, body: string) => (await admin.request<{ event_id: string; origin_server_ts: number; events_moved: number }>("POST", "_synapse/client/mxaccept/backdate", { body: { room_id: roomId, sender: ua.userId, ts, content: { msgtype: "m.text", body } } })).body;
+  const oldEv = await backdated(oldTs, "Diese Nachricht ist älter als ihre Lebensdauer.");
+  const keptEv = await backdated(keptTs, "Diese Nachricht ist fast ein Lebensalter alt.");
+  const old = oldEv.event_id;
+  const kept = keptEv.event_id;
+  expect(oldEv.origin_server_ts, "the instance stored the old message with its old time").toBe(oldTs);
+  const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist neu." });
+  await everyoneDecrypts([bob], roomId, young);
+  expect(await stored(admin, old), "the old message is stored").toBe(true);
 
   const t0 = Date.now();
   await waitFor("the message past its lifetime to be served to no member", async () => ((await servedToNone(members, roomId, old)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
@@ -94,7 +97,7 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
     purgeIntervalMs: plan.purgeIntervalMs,
     purged: { eventId: old, ageDays: (now - oldTs) / DAY },
     kept: [{ eventId: kept, ageDays: (now - keptTs) / DAY }, { eventId: young, ageDays: 0 }],
-    eventsMovedBack: moved,
+    eventsMovedBack: oldEv.events_moved + keptEv.events_moved,
     hiddenAfterMs,
     purgedAfterMs,
   });

@@ -1,29 +1,28 @@
-"""Reference instance only: makes one message old, so that retention can be observed live at time scale 1.
+"""Reference instance only: sends a message that is already old, so retention can be observed live at time scale 1.
 
-A message cannot be made a year old by waiting. The retention suite sends two messages, then asks this module
-(`POST /_synapse/client/mxaccept/backdate`, server admins only) to move the first one a lifetime into the past:
+A message cannot be made a year old by waiting, and a stored event cannot be edited (its id is a hash of its
+content, timestamp included: Synapse reports a changed event as database corruption). So the retention suite asks
+this module (`POST /_synapse/client/mxaccept/backdate`, server admins only) to send a message on behalf of a local
+member of a room with an `origin_server_ts` in the past, as Synapse does for application services' timestamp
+massaging (`?ts=`): the event is well-formed and signed, only its time is old. Then `received_ts` of that event and
+of every event stored before it is moved back to the same time (Synapse's purge job finds its cut-off by a binary
+search over `received_ts` in stream order, which must stay monotonic).
 
-* its `origin_server_ts` (what Synapse's visibility filter compares with the room's max_lifetime), in the
-  stored event and in the `events` table, and
-* `received_ts` of every event stored before the second message (Synapse's purge job finds its cut-off by a
-  binary search over `received_ts` in stream order, which must stay monotonic),
-
-then drops the event from Synapse's event caches, so the next read sees the stored values. Nothing else is
-done: hiding the message from clients and purging it are left to Synapse's own retention machinery (the
-visibility filter and the configured purge jobs). Moving `received_ts` back also makes the purge job trim
-older history of other rooms; the harness runs other suites' tests one at a time beside this check.
+Nothing else is done: hiding the message from clients (the visibility filter compares `origin_server_ts` with the
+room's max_lifetime) and purging it (the configured purge jobs) are left to Synapse's own retention machinery.
+Moving `received_ts` back also lets the purge job trim older history of other rooms; the harness runs other suites'
+tests one at a time beside this check.
 """
 
-import json
 from typing import Any
 
 from synapse.http.server import DirectServeJsonResource
 from synapse.http.servlet import parse_json_object_from_request
+from synapse.types import create_requester
 
 
 class Backdate:
     def __init__(self, config: dict, api: Any) -> None:
-        self._api = api
         api.register_web_resource("/_synapse/client/mxaccept/backdate", _BackdateResource(api))
 
     @staticmethod
@@ -35,6 +34,7 @@ class _BackdateResource(DirectServeJsonResource):
     def __init__(self, api: Any) -> None:
         super().__init__(clock=api._hs.get_clock())
         self._api = api
+        self._hs = api._hs
         self._store = api._hs.get_datastores().main
 
     async def _async_render_POST(self, request: Any) -> tuple[int, dict]:
@@ -42,35 +42,24 @@ class _BackdateResource(DirectServeJsonResource):
         if not await self._api.is_user_admin(requester.user.to_string()):
             return 403, {"errcode": "M_FORBIDDEN", "error": "server admins only"}
         body = parse_json_object_from_request(request)
-        event_id = body.get("event_id")
-        before_event_id = body.get("before_event_id")
-        ts = body.get("ts")
-        if not isinstance(event_id, str) or not isinstance(before_event_id, str) or not isinstance(ts, int):
-            return 400, {"errcode": "M_BAD_JSON", "error": "event_id, before_event_id (str) and ts (int, ms) are required"}
+        room_id, sender, content, ts = body.get("room_id"), body.get("sender"), body.get("content"), body.get("ts")
+        if not isinstance(room_id, str) or not isinstance(sender, str) or not isinstance(content, dict) or not isinstance(ts, int):
+            return 400, {"errcode": "M_BAD_JSON", "error": "room_id, sender (a local member), content and ts (ms) are required"}
+        if not self._hs.is_mine_id(sender):
+            return 400, {"errcode": "M_INVALID_PARAM", "error": "sender must be a local user"}
 
-        def txn_fn(txn: Any) -> dict:
-            txn.execute("SELECT stream_ordering FROM events WHERE event_id = ?", (before_event_id,))
-            row = txn.fetchone()
-            if row is None:
-                return {"error": "before_event_id not found"}
-            before = row[0]
-            txn.execute("SELECT json FROM event_json WHERE event_id = ?", (event_id,))
-            row = txn.fetchone()
-            if row is None:
-                return {"error": "event_id not found"}
-            ev = json.loads(row[0])
-            ev["origin_server_ts"] = ts
-            txn.execute("UPDATE event_json SET json = ? WHERE event_id = ?", (json.dumps(ev), event_id))
-            txn.execute("UPDATE events SET origin_server_ts = ?, received_ts = ? WHERE event_id = ?", (ts, ts, event_id))
+        event, stream = await self._hs.get_event_creation_handler().create_and_send_nonmember_event(
+            create_requester(sender),
+            {"type": "m.room.message", "room_id": room_id, "sender": sender, "content": content, "origin_server_ts": ts},
+            ratelimit=False,
+        )
+
+        def txn_fn(txn: Any) -> int:
             txn.execute(
-                "UPDATE events SET received_ts = ? WHERE stream_ordering < ? AND (received_ts IS NULL OR received_ts > ?)",
-                (ts, before, ts),
+                "UPDATE events SET received_ts = ? WHERE stream_ordering <= ? AND (received_ts IS NULL OR received_ts > ?)",
+                (ts, stream, ts),
             )
-            return {"events_moved": txn.rowcount, "before_stream_ordering": before}
+            return txn.rowcount
 
-        result = await self._store.db_pool.runInteraction("mxaccept_backdate", txn_fn)
-        if "error" in result:
-            return 404, {"errcode": "M_NOT_FOUND", "error": result["error"]}
-        self._store._invalidate_local_get_event_cache(event_id)
-        await self._store._invalidate_async_get_event_cache(event_id)
-        return 200, result
+        moved = await self._store.db_pool.runInteraction("mxaccept_backdate", txn_fn)
+        return 200, {"event_id": event.event_id, "origin_server_ts": event.origin_server_ts, "events_moved": moved}
