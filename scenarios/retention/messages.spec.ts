@@ -75,7 +75,7 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
   expect(oldEv.origin_server_ts, "the instance stored the old message with its old time").toBe(oldTs);
   const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist neu." });
   await everyoneDecrypts([bob], roomId, young);
-  expect(await stored(admin, old), "the old message is stored").toBe(true);
+  // (The endpoint answers once the old message is persisted; the purge job may take it from then on.)
 
   const t0 = Date.now();
   await waitFor("the message past its lifetime to be served to no member", async () => ((await servedToNone(members, roomId, old)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });

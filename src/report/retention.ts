@@ -126,7 +126,7 @@ export async function roomHistory(admin: AdminClient, roomId: string, maxPages =
       h.createdTs ??= e.origin_server_ts;
       if (e.state_key === undefined && h.oldestMessages.length < 2) h.oldestMessages.push({ eventId: e.event_id, ts: e.origin_server_ts });
     }
-    if (!body.chunk.length || !body.end || body.end === from) break;
+    if (body.chunk.length < 100 || !body.end || body.end === from) break;
     from = body.end;
   }
   return h;
