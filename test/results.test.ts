@@ -100,6 +100,7 @@ describe("status of a requirement from its checks", () => {
     expect(s).toEqual({ passed: 1, failed: 1, incomplete: 1, skipped: profile.requirements.length - 4, manual: 1 });
     expect(verdictLine(s)).toMatch(/^verdict: 1 passed, 1 failed, 1 incomplete, \d+ skipped, 1 manual — NOT ACCEPTED \(1 failed\)$/);
     expect(verdictLine({ passed: 3, failed: 0, incomplete: 1, skipped: 0, manual: 0 })).toContain("NOT ACCEPTED (not every requirement was proven");
+    expect(verdictLine({ passed: 3, failed: 0, incomplete: 0, skipped: 0, manual: 0 }, "the scenarios ended with exit 1 outside any check")).toBe("verdict: 3 passed, 0 failed, 0 incomplete, 0 skipped, 0 manual — NOT ACCEPTED (the scenarios ended with exit 1 outside any check)");
     expect(verdictLine({ passed: 3, failed: 0, incomplete: 0, skipped: 0, manual: 2 })).toBe("verdict: 3 passed, 0 failed, 0 incomplete, 0 skipped, 2 manual — ACCEPTABLE once the 2 manual items are confirmed");
   });
 });

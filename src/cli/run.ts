@@ -177,7 +177,7 @@ export async function runCommand(args: string[]): Promise<number> {
     // requirement is incomplete or skipped. The last line is the verdict.
     const s = results.summary;
     const crashed = code !== 0 && s.failed === 0;
-    console.log(`${verdictLine(s)}${crashed ? ` (the scenarios ended with exit ${code} outside any check: see the output above)` : ""}`);
+    console.log(verdictLine(s, crashed ? `the scenarios ended with exit ${code} outside any check: see the output above` : undefined));
     if (s.failed || crashed) return 1;
     return values.strict && (s.incomplete || s.skipped) ? EXIT_NOT_PROVEN : 0;
   } finally {

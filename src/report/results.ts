@@ -256,9 +256,10 @@ export function summarize(requirements: RequirementResult[]): Summary {
 }
 
 /** What a run's outcome means for acceptance: the one verdict line `mxaccept run` ends with. */
-export function verdictLine(s: Summary): string {
+export function verdictLine(s: Summary, harnessError?: string): string {
   const counts = `${s.passed} passed, ${s.failed} failed, ${s.incomplete} incomplete, ${s.skipped} skipped, ${s.manual} manual`;
   if (s.failed) return `verdict: ${counts} — NOT ACCEPTED (${s.failed} failed)`;
+  if (harnessError) return `verdict: ${counts} — NOT ACCEPTED (${harnessError})`;
   if (s.incomplete || s.skipped) return `verdict: ${counts} — NOT ACCEPTED (not every requirement was proven: ${s.incomplete} incomplete, ${s.skipped} skipped)`;
   if (s.manual) return `verdict: ${counts} — ACCEPTABLE once the ${s.manual} manual item${s.manual === 1 ? " is" : "s are"} confirmed`;
   return `verdict: ${counts} — ACCEPTABLE`;
