@@ -128,9 +128,15 @@ export async function runCommand(args: string[]): Promise<number> {
     mkdirSync(reportDir, { recursive: true });
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
-    const listed = await (catalogue ?? listCatalogue(targetFile));
-    writeCatalogue(reportDir, listed);
-    console.error(`catalogue: ${listed.entries.length} checks (${listed.source}, ${(listed.ms / 1000).toFixed(1)} s)${listed.problem ? `; ${listed.problem}` : ""}`);
+    // Written when listed (the reporter waits for it at the end of the scenarios), so the run does not wait for it.
+    const listed = (catalogue ?? listCatalogue(targetFile)).then((c) => {
+      try {
+        writeCatalogue(reportDir, c);
+        console.error(`catalogue: ${c.entries.length} checks (${c.source}, ${(c.ms / 1000).toFixed(1)} s)${c.problem ? `; ${c.problem}` : ""}`);
+      } catch (e) {
+        console.error(`catalogue.json could not be written (${(e as Error).message.split("\n")[0]}): the results name the checks that did not run from a static scan`);
+      }
+    });
 
     const t0 = performance.now();
     checkInterrupted();
@@ -140,6 +146,7 @@ export async function runCommand(args: string[]): Promise<number> {
     if (workers === "1" && !values.workers) console.error("one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers");
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
     const code = await runPlaywright(ctx, [], workers);
+    await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
     writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(target), null, 2));

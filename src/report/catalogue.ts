@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../config/paths.ts";
@@ -10,8 +10,8 @@ import type { CatalogueEntry } from "./results.ts";
  * The catalogue: every check (test) under scenarios/, whether or not this run selects it, so results.json can
  * list the checks that did not run and say why. `mxaccept run` lists it with `playwright test --list` over all
  * suites (exact titles as Playwright loads them; MXACCEPT_CATALOGUE=1 makes playwright.config.ts select nothing
- * away) while the reference instance starts, and writes it into the report folder as catalogue.json; the
- * reporter reads it there. Should listing fail, the static scan of the spec files (the one the README's table
+ * away) while the reference instance starts and the scenarios run, and writes it into the report folder as
+ * catalogue.json; the reporter waits for it there at the end. Should listing fail, the static scan of the spec files (the one the README's table
  * uses) stands in, and the run says so.
  */
 
@@ -75,12 +75,20 @@ export async function listCatalogue(targetFile: string): Promise<Catalogue> {
 }
 
 export function writeCatalogue(reportDir: string, catalogue: Catalogue): void {
-  writeFileSync(join(reportDir, "catalogue.json"), JSON.stringify(catalogue, null, 2));
+  // Written whole, then renamed: the reporter never reads half a file.
+  const path = join(reportDir, "catalogue.json");
+  writeFileSync(`${path}.tmp`, JSON.stringify(catalogue, null, 2));
+  renameSync(`${path}.tmp`, path);
 }
 
-/** The run's catalogue.json, or the static scan when the run has none. */
-export function readCatalogue(reportDir: string): Catalogue {
+/**
+ * The run's catalogue.json; `mxaccept run` lists it while the scenarios run, so the reporter waits for it up to
+ * `waitMs`. Without one (or past the deadline) the static scan stands in, and says so.
+ */
+export async function readCatalogue(reportDir: string, waitMs = 0): Promise<Catalogue> {
   const path = join(reportDir, "catalogue.json");
+  const deadline = Date.now() + waitMs;
+  while (!existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as Catalogue;
-  return { source: "static scan", entries: staticCatalogue(), ms: 0, problem: "the run wrote no catalogue.json" };
+  return { source: "static scan", entries: staticCatalogue(), ms: 0, problem: waitMs ? `no catalogue.json within ${Math.round(waitMs / 1000)} s` : "the run wrote no catalogue.json" };
 }

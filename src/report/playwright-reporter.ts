@@ -10,6 +10,7 @@ import { aggregate, summarize, redact, type Results, type TestOutcome } from "./
 import { runContext } from "./run-context.ts";
 import { readCatalogue } from "./catalogue.ts";
 import { junitXml } from "./junit.ts";
+import { timeoutFactor } from "../matrix/timeouts.ts";
 
 /**
  * Playwright reporter that writes results.json and junit.xml: tests are mapped to requirement ids by their titles,
@@ -65,7 +66,9 @@ export default class ResultsReporter implements Reporter {
   async onEnd(): Promise<void> {
     const ctx = runContext();
     const selection = { ...(ctx.suites ? { suites: ctx.suites } : {}), ...(ctx.grep ? { grep: ctx.grep } : {}) };
-    const requirements = aggregate(this.#profile, [...this.#outcomes.values()], { catalogue: readCatalogue(ctx.reportDir).entries, selection });
+    // `mxaccept run` lists the catalogue while the scenarios run: wait for it (a minute at most, scaled).
+    const catalogue = await readCatalogue(ctx.reportDir, 60_000 * timeoutFactor());
+    const requirements = aggregate(this.#profile, [...this.#outcomes.values()], { catalogue: catalogue.entries, selection });
     const results: Results = {
       runId: ctx.runId,
       startedAt: this.#startedAt,
