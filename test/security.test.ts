@@ -5,11 +5,11 @@ import https from "node:https";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { ensureTls } from "../src/stack/tls.ts";
 import { freePort } from "../src/stack/ports.ts";
 import { projectRoot } from "../src/config/paths.ts";
-import { acceptsVersion, tlsVersions, verifyChain, plainHttp, hsts } from "../src/security/transport.ts";
+import { acceptsVersion, tlsVersions, verifyChain, plainHttp, plainOutcome, hsts } from "../src/security/transport.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN, adminPathsInSources } from "../src/security/admin-endpoints.ts";
 
 /**
@@ -88,6 +88,52 @@ describe("transport probes", () => {
     expect(await plainHttp(redirectUrl)).toMatchObject({ outcome: "redirect", status: 301 });
     expect((await plainHttp(modernUrl)).outcome, "a TLS port answering plain HTTP with a TLS alert is a refusal").toBe("refused");
     expect((await plainHttp(`https://127.0.0.1:${await freePort()}`)).outcome).toBe("refused");
+  });
+
+  /**
+   * One port that speaks TLS and plain HTTP, as nginx's `listen 443 ssl` does: a connection whose first byte is a
+   * TLS handshake record (0x16) goes to the TLS server, anything else to the plain handler.
+   */
+  function dualPort(plain: http.RequestListener): net.Server {
+    const tlsSide = https.createServer({ key, cert, minVersion: "TLSv1.2" }, (_req, res) => res.writeHead(200).end("{}"));
+    const plainSide = http.createServer(plain);
+    return net.createServer((socket) => {
+      socket.once("readable", () => {
+        const first = socket.read(1) as Buffer | null;
+        if (!first) return socket.destroy();
+        socket.unshift(first);
+        (first[0] === 0x16 ? tlsSide : plainSide).emit("connection", socket);
+      });
+    });
+  }
+
+  it("a TLS port answering a plaintext request with HTTP 400 refuses it; one serving content over plain HTTP serves it", async () => {
+    const refusing = dualPort((_req, res) => res.writeHead(400, { "Content-Type": "text/html" }).end("<h1>400 The plain HTTP request was sent to HTTPS port</h1>"));
+    const serving = dualPort((_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end('{"versions":["v1.11"]}'));
+    const toHttp = dualPort((req, res) => res.writeHead(302, { Location: `http://localhost${req.url}` }).end());
+    try {
+      const [r, s, h] = [`https://localhost:${await listen(refusing)}`, `https://localhost:${await listen(serving)}`, `https://localhost:${await listen(toHttp)}`];
+      for (const url of [r, s, h]) expect((await acceptsVersion(url, "TLSv1.3")).accepted, `${url} speaks TLS`).toBe(true);
+      expect(await plainHttp(r), "HTTP 400 to plaintext on the TLS port is a refusal").toMatchObject({ outcome: "refused", status: 400 });
+      expect(await plainHttp(s), "content over plain HTTP on the TLS port is served").toMatchObject({ outcome: "served", status: 200 });
+      expect(await plainHttp(h), "a redirect to plain http serves plain HTTP").toMatchObject({ outcome: "served", status: 302 });
+    } finally {
+      for (const srv of [refusing, serving, toHttp]) srv.close();
+    }
+  });
+
+  it("counts error statuses as refusals, content and redirects to anything but https as served", () => {
+    expect(plainOutcome(400, undefined)).toBe("refused");
+    expect(plainOutcome(403, undefined)).toBe("refused");
+    expect(plainOutcome(497, undefined)).toBe("refused");
+    expect(plainOutcome(503, undefined)).toBe("refused");
+    expect(plainOutcome(200, undefined)).toBe("served");
+    expect(plainOutcome(204, undefined)).toBe("served");
+    expect(plainOutcome(301, "https://example.org/")).toBe("redirect");
+    expect(plainOutcome(308, "HTTPS://example.org/")).toBe("redirect");
+    expect(plainOutcome(301, "http://example.org/")).toBe("served");
+    expect(plainOutcome(302, "/relative")).toBe("served");
+    expect(plainOutcome(302, undefined)).toBe("served");
   });
 
   it("reads the HSTS max-age, and its absence", async () => {
