@@ -24,7 +24,7 @@ const key = readFileSync(files.key);
 const cert = readFileSync(files.cert);
 const ca = readFileSync(files.caCert, "utf8");
 
-function listen(server: tls.Server | http.Server, host = "127.0.0.1"): Promise<number> {
+function listen(server: tls.Server | http.Server | net.Server, host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
 }
 
