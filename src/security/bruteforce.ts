@@ -137,7 +137,9 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   const same = await probe("other account, same address", other, throttled.sourceAddress);
   if (unexpected(same)) throw new Error(`a correct login of another account answered ${same.status} ${same.errcode ?? ""} (expected 200 or 429)`);
   if (same.status === 200) {
-    return { verdict: "per-account", reason: `after the 429, another account logged in from the same address (${same.afterThrottleMs} ms later): the throttle is the attacked account's`, probes };
+    // Only within the 429's retry_after_ms: later, a limiter of the address may have let up as well.
+    if (late(same)) return { verdict: "undecided", reason: `another account logged in from the same address, but ${same.afterThrottleMs} ms after the 429, later than its retry_after_ms of ${window} ms: a limiter of the address may have let up`, probes };
+    return { verdict: "per-account", reason: `within the 429's retry_after_ms, another account logged in from the same address (${same.afterThrottleMs} ms later): the throttle is the attacked account's`, probes };
   }
   const second = loopbackSource(baseUrl, throttled.sourceAddress);
   if (!second) {
@@ -148,7 +150,7 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   if (other2.status === 429) {
     return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 ${other2.afterThrottleMs} ms after the first); the first address was throttled for every account as well`, probes };
   }
-  if (late(other2) || late(same)) {
+  if (late(other2)) {
     return { verdict: "undecided", reason: `the attacked account logged in from another address, but ${other2.afterThrottleMs} ms after its 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };
   }
   return {
