@@ -10,6 +10,7 @@ import { ensureTls } from "../src/stack/tls.ts";
 import { freePort } from "../src/stack/ports.ts";
 import { projectRoot } from "../src/config/paths.ts";
 import { acceptsVersion, tlsVersions, verifyChain, plainHttp, plainOutcome, hsts } from "../src/security/transport.ts";
+import { wrongPasswordsUntilThrottled, perAccount } from "../src/security/bruteforce.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN, adminPathsInSources } from "../src/security/admin-endpoints.ts";
 
 /**
@@ -139,6 +140,74 @@ describe("transport probes", () => {
   it("reads the HSTS max-age, and its absence", async () => {
     expect(await hsts(legacyUrl)).toMatchObject({ maxAge: 86400 });
     expect((await hsts(modernUrl)).header).toBeUndefined();
+  });
+});
+
+/**
+ * SEC-bruteforce's decision between a throttle of the account and a general limiter of the address, against a
+ * small login endpoint whose limits are chosen per case (the reference Synapse in both shapes is in
+ * test/security.e2e.test.ts): limits by source address, by the account's failed logins, or both.
+ */
+describe("SEC-bruteforce tells a throttle of the account from a general limiter", () => {
+  const passwords: Record<string, string> = { victim: "right-victim", bystander: "right-bystander" };
+  function loginServer(limits: { address?: number; failed?: number; retryAfterMs?: number }): http.Server {
+    const byAddress = new Map<string, number>();
+    const failed = new Map<string, number>();
+    return http.createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => (text += c.toString()));
+      req.on("end", () => {
+        const reply = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+        if (req.url?.endsWith("/logout")) return reply(200, {});
+        const body = JSON.parse(text) as { identifier: { user: string }; password: string };
+        const user = body.identifier.user;
+        const addr = req.socket.remoteAddress ?? "";
+        const limited = { errcode: "M_LIMIT_EXCEEDED", error: "Too Many Requests", retry_after_ms: limits.retryAfterMs ?? 5000 };
+        byAddress.set(addr, (byAddress.get(addr) ?? 0) + 1);
+        if (limits.address !== undefined && byAddress.get(addr)! > limits.address) return reply(429, limited);
+        if (limits.failed !== undefined && (failed.get(user) ?? 0) >= limits.failed) return reply(429, limited);
+        if (passwords[user] === body.password) return reply(200, { access_token: `t-${user}`, user_id: `@${user}:x` });
+        failed.set(user, (failed.get(user) ?? 0) + 1);
+        return reply(403, { errcode: "M_FORBIDDEN", error: "Invalid username or password" });
+      });
+    });
+  }
+  const victim = { localpart: "victim", password: passwords.victim! };
+  const bystander = { localpart: "bystander", password: passwords.bystander! };
+  async function decide(limits: Parameters<typeof loginServer>[0]) {
+    const server = loginServer(limits);
+    try {
+      const base = `http://127.0.0.1:${await listen(server)}`;
+      const result = await wrongPasswordsUntilThrottled(base, "victim", 10);
+      expect(result.throttledAt, "throttled within 10").toBe(4);
+      return await perAccount(base, result, victim, bystander);
+    } finally {
+      server.close();
+    }
+  }
+
+  it("a limit on the account's failed logins alone: another account still logs in from the same address", async () => {
+    const v = await decide({ failed: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["other account, same address", 200]]);
+  });
+
+  it("both limits (Synapse's defaults): the address is throttled for everyone, the account stays throttled from a second address", async () => {
+    const v = await decide({ address: 3, failed: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["other account, same address", 429], ["attacked account, other address", 429]]);
+    expect(v.probes[0]!.sourceAddress).not.toBe(v.probes[1]!.sourceAddress);
+  });
+
+  it("a general limit on the address only: the attacked account logs in from a second address, which fails the check", async () => {
+    const v = await decide({ address: 3 });
+    expect(v.verdict).toBe("general");
+    expect(v.reason).toMatch(/general limiter that does not count failed logins/);
+  });
+
+  it("a probe later than the 429's retry_after_ms cannot decide", async () => {
+    const v = await decide({ address: 3, retryAfterMs: 0 });
+    expect(v.verdict, v.reason).toBe("undecided");
   });
 });
 
