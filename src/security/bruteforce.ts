@@ -95,7 +95,7 @@ export interface LoginProbe {
   status: number;
   errcode?: string;
   retryAfterMs?: number;
-  /** Milliseconds after the attacked account's 429. */
+  /** Milliseconds from the attacked account's 429 to sending this login. */
   afterThrottleMs: number;
 }
 
@@ -126,8 +126,10 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   const window = throttled.attempts.at(-1)?.retryAfterMs ?? 0;
   const probes: LoginProbe[] = [];
   const probe = async (who: LoginProbe["who"], account: { localpart: string; password: string }, sourceAddress: string | undefined) => {
+    // Timed by when the request was sent: limiters decide as a login arrives, before the password is checked.
+    const sent = Date.now();
     const r = await correctLogin(baseUrl, account.localpart, account.password, sourceAddress);
-    const p: LoginProbe = { who, account: account.localpart, ...(sourceAddress ? { sourceAddress } : {}), ...r, afterThrottleMs: Date.now() - at };
+    const p: LoginProbe = { who, account: account.localpart, ...(sourceAddress ? { sourceAddress } : {}), ...r, afterThrottleMs: sent - at };
     probes.push(p);
     return p;
   };
