@@ -150,7 +150,7 @@ describe("transport probes", () => {
  */
 describe("SEC-bruteforce tells a throttle of the account from a general limiter", () => {
   const passwords: Record<string, string> = { victim: "right-victim", bystander: "right-bystander" };
-  function loginServer(limits: { address?: number; failed?: number; retryAfterMs?: number }): http.Server {
+  function loginServer(limits: { address?: number; failed?: number; failedPerAddress?: number; retryAfterMs?: number }): http.Server {
     const byAddress = new Map<string, number>();
     const failed = new Map<string, number>();
     return http.createServer((req, res) => {
@@ -166,8 +166,10 @@ describe("SEC-bruteforce tells a throttle of the account from a general limiter"
         byAddress.set(addr, (byAddress.get(addr) ?? 0) + 1);
         if (limits.address !== undefined && byAddress.get(addr)! > limits.address) return reply(429, limited);
         if (limits.failed !== undefined && (failed.get(user) ?? 0) >= limits.failed) return reply(429, limited);
+        if (limits.failedPerAddress !== undefined && (failed.get(`${user} ${addr}`) ?? 0) >= limits.failedPerAddress) return reply(429, limited);
         if (passwords[user] === body.password) return reply(200, { access_token: `t-${user}`, user_id: `@${user}:x` });
         failed.set(user, (failed.get(user) ?? 0) + 1);
+        failed.set(`${user} ${addr}`, (failed.get(`${user} ${addr}`) ?? 0) + 1);
         return reply(403, { errcode: "M_FORBIDDEN", error: "Invalid username or password" });
       });
     });
@@ -186,23 +188,30 @@ describe("SEC-bruteforce tells a throttle of the account from a general limiter"
     }
   }
 
-  it("a limit on the account's failed logins alone: another account still logs in from the same address", async () => {
+  it("a limit on the account's failed logins: the account stays throttled from a second address", async () => {
     const v = await decide({ failed: 3 });
     expect(v.verdict, v.reason).toBe("per-account");
-    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["other account, same address", 200]]);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
   });
 
-  it("both limits (Synapse's defaults): the address is throttled for everyone, the account stays throttled from a second address", async () => {
+  it("both limits on the same count: the account stays throttled from a second address", async () => {
     const v = await decide({ address: 3, failed: 3 });
     expect(v.verdict, v.reason).toBe("per-account");
-    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["other account, same address", 429], ["attacked account, other address", 429]]);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
+  });
+
+  it("a limit on the account's failed logins from one address: another account still logs in from that address", async () => {
+    const v = await decide({ failedPerAddress: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 200], ["other account, same address", 200]]);
     expect(v.probes[0]!.sourceAddress).not.toBe(v.probes[1]!.sourceAddress);
   });
 
-  it("a general limit on the address only: the attacked account logs in from a second address, which fails the check", async () => {
+  it("a general limit on the address only: the attacked account logs in from a second address and the address is throttled for everyone, which fails the check", async () => {
     const v = await decide({ address: 3 });
     expect(v.verdict).toBe("general");
     expect(v.reason).toMatch(/general limiter that does not count failed logins/);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 200], ["other account, same address", 429]]);
   });
 
   it("a probe later than the 429's retry_after_ms cannot decide", async () => {

@@ -11,9 +11,10 @@ import { scaled } from "../matrix/timeouts.ts";
  *
  * Then `perAccount` tells a throttle of the attacked account (one that counts its failed logins, Synapse's
  * rc_login.failed_attempts) from a general limiter of the source address (rc_login.address, a proxy's request
- * limit): right after the 429, another account logs in with its correct password from the same address; if the
- * address is throttled as well, the attacked account logs in with its correct password from a second loopback
- * address (only possible against a loopback target).
+ * limit): right after the 429, the attacked account logs in with its correct password from a second loopback
+ * address (only possible against a loopback target): still 429 proves the account's throttle. Otherwise another
+ * account logs in with its correct password from the first address: 200 proves a throttle of the account (from
+ * that address), 429 a general limiter.
  */
 
 export interface Attempt {
@@ -136,28 +137,33 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   const late = (p: LoginProbe) => p.afterThrottleMs >= window;
   const unexpected = (p: LoginProbe) => p.status !== 200 && p.status !== 429;
 
+  // First the attacked account from a second address, right after the 429 (before any throttle can lapse).
+  const second = loopbackSource(baseUrl, throttled.sourceAddress);
+  if (second) {
+    const elsewhere = await probe("attacked account, other address", attacked, second);
+    if (unexpected(elsewhere)) throw new Error(`a correct login of the attacked account from another address answered ${elsewhere.status} ${elsewhere.errcode ?? ""} (expected 200 or 429)`);
+    if (elsewhere.status === 429) {
+      return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 for its correct password, ${elsewhere.afterThrottleMs} ms after the first 429)`, probes };
+    }
+    if (late(elsewhere)) {
+      return { verdict: "undecided", reason: `the attacked account logged in from another address, but ${elsewhere.afterThrottleMs} ms after its 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };
+    }
+  }
+  // The account is not throttled everywhere (or no second address is available): the 429 is the account's only
+  // if another account still logs in from the throttled address.
   const same = await probe("other account, same address", other, throttled.sourceAddress);
   if (unexpected(same)) throw new Error(`a correct login of another account answered ${same.status} ${same.errcode ?? ""} (expected 200 or 429)`);
   if (same.status === 200) {
     // Only within the 429's retry_after_ms: later, a limiter of the address may have let up as well.
     if (late(same)) return { verdict: "undecided", reason: `another account logged in from the same address, but ${same.afterThrottleMs} ms after the 429, later than its retry_after_ms of ${window} ms: a limiter of the address may have let up`, probes };
-    return { verdict: "per-account", reason: `within the 429's retry_after_ms, another account logged in from the same address (${same.afterThrottleMs} ms later): the throttle is the attacked account's`, probes };
+    return { verdict: "per-account", reason: `within the 429's retry_after_ms, another account logged in from the same address (${same.afterThrottleMs} ms later): the throttle is the attacked account's${second ? ` (from that address: it logged in from ${second})` : ""}`, probes };
   }
-  const second = loopbackSource(baseUrl, throttled.sourceAddress);
   if (!second) {
     return { verdict: "undecided", reason: `after the attacked account's 429 the same address was throttled for another account too (429), and the target is not on loopback, so no second source address can tell a throttle of the account from a general limiter of the address`, probes };
   }
-  const other2 = await probe("attacked account, other address", attacked, second);
-  if (unexpected(other2)) throw new Error(`a correct login of the attacked account from another address answered ${other2.status} ${other2.errcode ?? ""} (expected 200 or 429)`);
-  if (other2.status === 429) {
-    return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 ${other2.afterThrottleMs} ms after the first); the first address was throttled for every account as well`, probes };
-  }
-  if (late(other2)) {
-    return { verdict: "undecided", reason: `the attacked account logged in from another address, but ${other2.afterThrottleMs} ms after its 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };
-  }
   return {
     verdict: "general",
-    reason: `the 429 came from a general limiter that does not count failed logins of the account: right after it, another account was throttled from the same address too (429), and the attacked account logged in from another address ${second} (200, ${other2.afterThrottleMs} ms after its 429, within its retry_after_ms of ${window} ms)`,
+    reason: `the 429 came from a general limiter that does not count failed logins of the account: right after it, the attacked account logged in from another address ${second} (200, ${probes[0]!.afterThrottleMs} ms after its 429, within its retry_after_ms of ${window} ms), and another account was throttled from the first address too (429)`,
     probes,
   };
 }
