@@ -54,9 +54,10 @@ export async function stackCommand(args: string[]): Promise<number> {
   }
   if (sub === "compose") {
     // docker-compose.yml at the project root and its config in stack/compose/, from the native launcher's generator.
-    const files = writeCompose(projectRoot(), opts.profile);
-    console.log(`wrote ${files.composeFile} and ${files.configDir}/ (profile ${opts.profile})`);
-    console.log(`start it with 'docker compose up -d', then 'mxaccept run --target ${files.targetFile}'`);
+    const files = writeCompose(projectRoot(), opts.profile, { topology: opts.topology });
+    console.log(`wrote ${files.composeFile} and ${files.configDir}/ (profile ${opts.profile}, topology ${opts.topology ?? "simple"})`);
+    const up = opts.topology === "production" ? "docker compose --profile production --profile postgres up -d" : "docker compose up -d";
+    console.log(`start it with '${up}', then 'mxaccept run --target ${files.targetFile}'`);
     return 0;
   }
   if (sub === "status") {

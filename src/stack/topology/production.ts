@@ -120,30 +120,40 @@ export async function prepareProduction(opts: { stateDir: string; layout: StackL
   const adminUrl = `https://${PUBLIC_SERVER_NAME}:${admin}`;
   hs1.public = { serverName: PUBLIC_SERVER_NAME, baseUrl: clientUrl };
 
-  const workers: WorkerSpec[] = [
-    { name: "client1", app: "synapse.app.generic_worker", port: w1!, config: join(hs1.dir, "worker-client1.yaml"), resources: ["client"] },
-    { name: "federation1", app: "synapse.app.generic_worker", port: w2!, config: join(hs1.dir, "worker-federation1.yaml"), resources: ["federation"] },
-    { name: "media1", app: "synapse.app.media_repository", port: w3!, config: join(hs1.dir, "worker-media1.yaml"), resources: ["media"] },
+  const ports: ProductionPlan["ports"] = { https: 443, http: 80, client: client!, admin: admin!, main: hs1.port, client1: w1!, federation1: w2!, media1: w3!, redis: redis!, replication: replication! };
+  const workers = workerSpecs(hs1.dir, ports);
+  const homeserver = productionHomeserver(ports, randomBytes(24).toString("base64url"));
+  const conf = nginxConfig({ dir, ports, tls: opts.layout.tls, serverName: PUBLIC_SERVER_NAME, clientUrl, maxUploadBytes: opts.maxUploadBytes, overlay, asRoot: process.getuid?.() === 0 });
+  const nginxConf = join(dir, "nginx.conf");
+  writeFileSync(nginxConf, conf);
+  return { ports, workers, clientUrl, adminUrl, homeserver, nginxConf, dir };
+}
+
+/** hs1's workers: sync and client reads, inbound federation, media. */
+export function workerSpecs(hs1Dir: string, ports: ProductionPlan["ports"]): WorkerSpec[] {
+  return [
+    { name: "client1", app: "synapse.app.generic_worker", port: ports.client1, config: join(hs1Dir, "worker-client1.yaml"), resources: ["client"] },
+    { name: "federation1", app: "synapse.app.generic_worker", port: ports.federation1, config: join(hs1Dir, "worker-federation1.yaml"), resources: ["federation"] },
+    { name: "media1", app: "synapse.app.media_repository", port: ports.media1, config: join(hs1Dir, "worker-media1.yaml"), resources: ["media"] },
   ];
-  const ports = { https: 443, http: 80, client: client!, admin: admin!, main: hs1.port, client1: w1!, federation1: w2!, media1: w3!, redis: redis!, replication: replication! };
-  const homeserver: Yamlish = {
+}
+
+/** What the production topology merges into hs1's generated homeserver.yaml (the shared config of all its processes). */
+export function productionHomeserver(ports: ProductionPlan["ports"], replicationSecret: string): Yamlish {
+  return {
     // The main process listens on loopback in plain HTTP behind nginx; replication on its own port.
     listeners: [
-      { port: hs1.port, bind_addresses: ["127.0.0.1"], type: "http", tls: false, x_forwarded: true, resources: [{ names: ["client", "federation"], compress: false }] },
-      { port: replication, bind_addresses: ["127.0.0.1"], type: "http", tls: false, resources: [{ names: ["replication"] }] },
+      { port: ports.main, bind_addresses: ["127.0.0.1"], type: "http", tls: false, x_forwarded: true, resources: [{ names: ["client", "federation"], compress: false }] },
+      { port: ports.replication, bind_addresses: ["127.0.0.1"], type: "http", tls: false, resources: [{ names: ["replication"] }] },
     ],
-    redis: { enabled: true, host: "127.0.0.1", port: redis },
-    instance_map: { main: { host: "127.0.0.1", port: replication } },
-    worker_replication_secret: randomBytes(24).toString("base64url"),
+    redis: { enabled: true, host: "127.0.0.1", port: ports.redis },
+    instance_map: { main: { host: "127.0.0.1", port: ports.replication } },
+    worker_replication_secret: replicationSecret,
     enable_media_repo: false,
     media_instance_running_background_jobs: "media1",
     // nginx serves both .well-known documents (the server name's host is not Synapse's).
     serve_server_wellknown: false,
   };
-  const conf = nginxConfig({ dir, ports, tls: opts.layout.tls, serverName: PUBLIC_SERVER_NAME, clientUrl, maxUploadBytes: opts.maxUploadBytes, overlay, asRoot: process.getuid?.() === 0 });
-  const nginxConf = join(dir, "nginx.conf");
-  writeFileSync(nginxConf, conf);
-  return { ports, workers, clientUrl, adminUrl, homeserver, nginxConf, dir };
 }
 
 /** The worker's own file: which app, its name, its listener, its log. */
