@@ -105,6 +105,15 @@ async function distinctFreePorts(n: number): Promise<number[]> {
 export async function prepareProduction(opts: { stateDir: string; layout: StackLayout; python: string; maxUploadBytes: number; nginxOverlay?: string; log: Log }): Promise<ProductionPlan> {
   await ensure(nginxAndRedis, opts.log);
   await ensure(synapseRedisExtra(opts.python), opts.log);
+  if (process.getuid?.() !== 0) {
+    let start = 1024;
+    try {
+      start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim());
+    } catch {
+      /* not Linux: assume the classic limit */
+    }
+    if (start > 80) throw new UserError(`the production topology binds 127.0.0.1:443 (the delegated server name) and :80 (the redirect), which needs root here: run as root, or allow it with 'sudo sysctl net.ipv4.ip_unprivileged_port_start=80', and retry.`);
+  }
   for (const port of [443, 80]) {
     if (await portInUse(port)) throw new UserError(`the production topology serves the delegated server name on 127.0.0.1:443 and redirects port 80, but port ${port} is in use (another production instance?): stop it ('mxaccept stack down' where it runs) and retry.`);
   }
