@@ -20,6 +20,7 @@ export const STACK_OPTIONS = {
   "size-scale": { type: "string" },
   "group-limit": { type: "string" },
   "state-dir": { type: "string" },
+  server: { type: "string" },
 } as const;
 
 export function list(value: string | undefined): string[] | undefined {

@@ -17,6 +17,7 @@ import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
+import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
@@ -30,6 +31,8 @@ export interface StackOptions {
   sizeScale?: number;
   /** Replaces the contract's group size limit on the reference instance (--group-limit N). */
   groupSizeLimit?: number;
+  /** The implementation of hs1 (--server): Synapse (default) or Dendrite 0.13.8, built on first use. */
+  server?: "synapse" | "dendrite";
   /** Progress lines (for the CLI); silent when absent. */
   log?: (line: string) => void;
 }
@@ -80,6 +83,12 @@ export function runningStack(stateDir: string): StackState | undefined {
   return alive ? state : undefined;
 }
 
+/** Starts a server of the stack with its implementation (Synapse, or Dendrite for `--server dendrite`). */
+export function startHomeserver(server: ServerState): number {
+  if (server.software === "dendrite") return startDendrite(server, server.tls!);
+  return startSynapse(server);
+}
+
 export function startSynapse(server: ServerState): number {
   const out = openSync(join(server.dir, "stdout.log"), "a");
   const child = spawn(pythonPath(), ["-m", "synapse.app.homeserver", "-c", server.config], {
@@ -106,7 +115,7 @@ export async function waitHealthy(server: ServerState): Promise<void> {
     if (!isOurProcess(server.pid, server.config)) {
       throw new StopWaiting(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
     }
-    const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${server.baseUrl}/${server.software === "dendrite" ? "_matrix/client/versions" : "health"}`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200 ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
     if (e instanceof StopWaiting) throw new UserError(e.message);
@@ -134,6 +143,7 @@ function pendingBackgroundUpdates(server: ServerState): number {
 
 /** A fresh database migrates in the background; the instance is ready when none of that is left. */
 async function waitBackgroundUpdates(server: ServerState): Promise<void> {
+  if (server.software === "dendrite") return; // Dendrite migrates its databases before it answers
   await waitFor(`${server.role} to finish its database background updates`, async () => {
     if (!isOurProcess(server.pid, server.config)) throw new StopWaiting(`${server.role} exited: see ${server.dir}/homeserver.log`);
     return pendingBackgroundUpdates(server) === 0 ? true : undefined;
@@ -189,8 +199,13 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (groupSizeLimit !== undefined && !profile.contract.groupSizeLimit) throw new UserError(`--group-limit: profile ${profile.id} has no group size limit; drop --group-limit.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
+  if (opts.server === "dendrite") {
+    if (withParts.length) throw new UserError(`--with ${withParts.join(",")}: the parts are wired to Synapse; with --server dendrite leave --with out.`);
+    await ensureDendrite(log);
+  }
   const containers = await import("./containers.ts");
-  if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  // Dendrite runs with the native launcher (the compose stack describes Synapse only).
+  if (opts.server !== "dendrite" && await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
   if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
@@ -220,9 +235,16 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     plans.push({ name, plan, before: part.startsBeforeHomeservers === true });
   }
 
+  const dendriteHttpPort = opts.server === "dendrite" ? await freePort() : undefined;
   const servers: ServerState[] = ROLES.map((role) => {
     const dir = layout.servers[role].dir;
     mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
+    if (role === "hs1" && opts.server === "dendrite") {
+      const configPath = join(dir, "dendrite.yaml");
+      writeFileSync(configPath, stringify(dendriteConfig(profile, layout, role, layout.servers[role].secrets.registration, [overlays[role]])), { mode: 0o600 });
+      writeFileSync(join(dir, "matrix_key.pem"), dendriteSigningKey(), { mode: 0o600 });
+      return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role), trustBundle: tls.trustBundle, software: "dendrite", tls: { cert: tls.cert, key: tls.key }, httpPort: dendriteHttpPort };
+    }
     const config = serverConfig(profile, layout, role, [...plans.map(({ plan }) => plan.homeserver?.[role]), overlays[role]]);
     const configPath = join(dir, "homeserver.yaml");
     writeFileSync(configPath, stringify(config), { mode: 0o600 });
@@ -254,7 +276,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   try {
     await Promise.all(plans.filter((p) => p.before).map((p) => p.plan.start(track(p.name))));
     for (const s of servers) {
-      s.pid = startSynapse(s);
+      s.pid = startHomeserver(s);
       log(`started ${s.role} (${s.serverName}) pid ${s.pid}`);
     }
     writeState(opts.stateDir, state);
@@ -373,7 +395,7 @@ export async function stopServer(stateDir: string, role: Role): Promise<void> {
 export async function startServer(stateDir: string, role: Role): Promise<void> {
   const { state, server } = serverOf(stateDir, role);
   if (isOurProcess(server.pid, server.config)) throw new UserError(`${role} is already running (pid ${server.pid}).`);
-  server.pid = startSynapse(server);
+  server.pid = startHomeserver(server);
   writeState(stateDir, state);
   await waitHealthy(server);
 }
