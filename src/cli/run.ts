@@ -141,7 +141,7 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`cleanup took ${seconds(t1)} s`);
       for (const r of results) {
         if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
-        for (const line of r.remaining ?? []) console.error(`cleanup ${r.server}: not removed: ${line}`);
+        for (const line of r.remaining ?? []) console.error(`cleanup ${r.server}: ${line}`);
       }
     }
     scrubSecrets(reportDir, [...targetSecrets(target), ...detected.secrets]);

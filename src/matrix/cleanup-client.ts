@@ -24,7 +24,7 @@ export async function cleanupWithoutAdminApi(hs: HomeserverTarget, runId: string
   const sessions = readSessions(runId).filter((s) => s.server === hs.serverName);
   const result: ClientCleanupResult = { server: hs.serverName, users: sessions.length, roomsLeft: 0, devicesLoggedOut: 0, remaining: [], errors: [] };
   if (!sessions.length) {
-    result.remaining.push(`no session of run ${runId} is recorded for ${hs.serverName}: its users (mxa-${runId}-…) cannot be logged out without an admin API`);
+    result.remaining.push(`not removed: no session of run ${runId} is recorded for ${hs.serverName}: its users (mxa-${runId}-…) cannot be logged out without an admin API`);
     return result;
   }
   const rooms = new Set<string>();
@@ -47,9 +47,9 @@ export async function cleanupWithoutAdminApi(hs: HomeserverTarget, runId: string
     }
   });
   result.remaining.push(
-    `${sessions.length} accounts stay registered (deactivating other users needs an admin API)`,
-    `${rooms.size} rooms keep their stored (encrypted) history on the server; no local member of the run is in them any more`,
-    "media the run uploaded stays in the media repository (deleting media needs an admin API)",
+    `not removed: ${sessions.length} accounts stay registered (deactivating other users needs an admin API)`,
+    `not removed: ${rooms.size} rooms keep their stored (encrypted) history on the server; no user of the run is in them any more`,
+    "not removed: media the run uploaded stays in the media repository (deleting media needs an admin API)",
   );
   if (!result.errors.length) dropSessions(runId, hs.serverName);
   return result;

@@ -97,7 +97,7 @@ async function cleanupServerOfRun(hs: HomeserverTarget, runId: string, ledger: L
   const token = cleanupToken(hs, runId);
   if (!token || (await synapseAdminAnswers(hs, token)) === false) {
     const r = await cleanupWithoutAdminApi(hs, runId);
-    return { server: r.server, users: 0, rooms: 0, media: 0, errors: r.errors, remaining: [`${r.devicesLoggedOut} of ${r.users} users logged out of all devices, ${r.roomsLeft} room memberships left`, ...r.remaining] };
+    return { server: r.server, users: 0, rooms: 0, media: 0, errors: r.errors, remaining: [`no Synapse admin API: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.roomsLeft} room memberships left`, ...r.remaining] };
   }
   const result = await cleanupServer({ ...hs, adminToken: token }, (r) => r === runId, ledger);
   if (!result.errors.length) dropSessions(runId, hs.serverName);
@@ -150,7 +150,7 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
   const results: CleanupResult[] = [];
   for (const { hs, listable } of servers) {
     if (!listable) {
-      results.push({ server: hs.serverName, users: 0, rooms: 0, media: 0, errors: [], remaining: [`stale runs on ${hs.serverName} cannot be found: that needs the Synapse admin API and an admin token for it; remove a known run with 'mxaccept cleanup --run ID' (it uses the run's recorded sessions)`] });
+      results.push({ server: hs.serverName, users: 0, rooms: 0, media: 0, errors: [], remaining: [`not removed: stale runs on ${hs.serverName} cannot be found: that needs the Synapse admin API and an admin token for it; remove a known run with 'mxaccept cleanup --run ID' (it uses the run's recorded sessions)`] });
       continue;
     }
     results.push(await cleanupServer(hs, (r) => isOld(r) && !spared.has(r), []));
