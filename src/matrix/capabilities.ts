@@ -149,6 +149,9 @@ async function sharedSecretRegistration(hs: HomeserverTarget): Promise<Capabilit
 /** The Synapse admin API as seen with `token`: present (the token's user is an admin or not), absent, or unknown. */
 async function synapseAdmin(hs: HomeserverTarget, token: string | undefined): Promise<{ api: Capability; override: Capability; admin?: boolean }> {
   if (!token) {
+    if ((await adminApiRouted(hs)) === false) {
+      return { api: { present: false, detail: `/_synapse/admin at ${adminUrl(hs)}: not routed (404 M_UNRECOGNIZED without a token)` }, override: { present: false, detail: "no Synapse admin API" } };
+    }
     const none = unknown("no admin token and no run admin: not asked");
     return { api: none, override: none };
   }
@@ -314,4 +317,20 @@ export async function detectRun(target: Target, opts: { admin: Partial<Record<"t
 /** Whether the Synapse admin API answers `token` at the server's admin URL: true, false (not there), undefined (could not tell). */
 export async function synapseAdminAnswers(hs: HomeserverTarget, token: string): Promise<boolean | undefined> {
   return (await synapseAdmin(hs, token)).api.present;
+}
+
+/**
+ * Whether a Synapse admin API is routed at the server's admin URL, asked without a token: Synapse answers 401
+ * (a token is missing), a server or proxy without it 404 / M_UNRECOGNIZED. Decides whether a run admin is worth
+ * creating: an admin account whose API cannot be reached would only be left behind.
+ */
+export async function adminApiRouted(hs: HomeserverTarget): Promise<boolean | undefined> {
+  try {
+    await requestJson(adminUrl(hs), "GET", `_synapse/admin/v1/users/${encodeURIComponent(`@mxaccept-probe:${hs.serverName}`)}/admin`, { timeoutMs: 10_000 });
+    return true;
+  } catch (e) {
+    if (e instanceof MatrixError && (e.status === 401 || e.status === 403)) return true;
+    if (notImplemented(e)) return false;
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import type { Ledger } from "./ledger.ts";
 import { registerWithSharedSecret } from "./registration.ts";
 import { runTag } from "./run-id.ts";
 import { randomPassword } from "./users.ts";
+import { adminApiRouted } from "./capabilities.ts";
 
 /**
  * One admin per run. Where the target file has no admin token but the shared secret, `mxaccept run` registers
@@ -19,6 +20,8 @@ export type HsRole = "target" | "partner" | "outsider";
 export async function createRunAdmin(hs: HomeserverTarget, runId: string, ledger: Ledger): Promise<string | undefined> {
   if (hs.adminToken) return hs.adminToken;
   if (!hs.registrationSharedSecret) return undefined;
+  // No admin API to use it with (another server, or kept off this URL): no admin account to leave behind.
+  if ((await adminApiRouted(hs)) === false) return undefined;
   const localpart = `${runTag(runId)}admin`;
   ledger.record({ kind: "user", id: `@${localpart}:${hs.serverName}`, server: hs.serverName });
   const reg = await registerWithSharedSecret(adminUrl(hs), hs.registrationSharedSecret, { username: localpart, password: randomPassword(), admin: true, displayname: `mxaccept run admin ${runId}` });
