@@ -21,6 +21,8 @@ export const STACK_OPTIONS = {
   "group-limit": { type: "string" },
   "state-dir": { type: "string" },
   server: { type: "string" },
+  topology: { type: "string" },
+  "overlay-nginx": { type: "string" },
 } as const;
 
 export function list(value: string | undefined): string[] | undefined {

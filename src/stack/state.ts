@@ -18,6 +18,20 @@ export interface ServerState {
   software?: "synapse" | "dendrite";
   tls?: { cert: string; key: string };
   httpPort?: number;
+  /** Where the admin API answers when not at baseUrl (hs1 of the production topology: nginx's admin port). */
+  adminUrl?: string;
+  /** Synapse worker processes beside the main process (production topology), started and stopped with it. */
+  workers?: WorkerState[];
+}
+
+export interface WorkerState {
+  name: string;
+  app: string;
+  pid: number;
+  /** The worker's own config file (also what tells its pid from a recycled one). */
+  config: string;
+  /** Its plain HTTP listener on 127.0.0.1 (behind nginx). */
+  port: number;
 }
 
 export interface StackState {
@@ -38,6 +52,8 @@ export interface StackState {
   targetFile: string;
   /** Which launcher started it: native processes (default) or the compose stack (src/stack/containers.ts). */
   launcher?: "native" | "containers";
+  /** simple: three single Synapse processes; production: hs1 with workers, Redis and nginx (src/stack/topology/). */
+  topology?: "simple" | "production";
   compose?: { dir: string; project: string };
 }
 
