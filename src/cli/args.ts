@@ -20,6 +20,7 @@ export const STACK_OPTIONS = {
   "size-scale": { type: "string" },
   "group-limit": { type: "string" },
   "state-dir": { type: "string" },
+  server: { type: "string" },
   topology: { type: "string" },
   "overlay-nginx": { type: "string" },
 } as const;

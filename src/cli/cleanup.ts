@@ -38,6 +38,7 @@ export async function cleanupCommand(args: string[]): Promise<number> {
   for (const r of results) {
     console.log(`${r.server}: ${r.users} users deactivated and erased, ${r.rooms} rooms purged, ${r.media} media deleted`);
     for (const e of r.errors) console.log(`  error: ${e}`);
+    for (const line of r.remaining ?? []) console.log(`  ${line}`);
     errors += r.errors.length;
   }
   return errors ? 1 : 0;

@@ -19,7 +19,7 @@ import { captureInstance } from "../report/fingerprint.ts";
 import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
-import { preflight } from "./preflight.ts";
+import { preflight, detectCapabilities } from "./preflight.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";
 /** Exit code of `run --strict` when no requirement failed but one is incomplete or skipped (1: a requirement failed). */
@@ -28,14 +28,14 @@ export const EXIT_NOT_PROVEN = 3;
 const IDP_SUITES = ["identity", "portals"];
 const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
 
-function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): Promise<number> {
+function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string, extraEnv: Record<string, string> = {}): Promise<number> {
   const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
   if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm install' and retry.");
   return new Promise((res) => {
     const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), "--pass-with-no-tests", ...extraArgs], {
       cwd: projectRoot(),
       stdio: "inherit",
-      env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}) },
+      env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}), ...extraEnv },
     });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on("SIGINT", forward);
@@ -89,7 +89,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let catalogue: ReturnType<typeof listCatalogue> | undefined;
   let startedStack: string | undefined;
   let targetFile: string;
-  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx"] as const;
+  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx", "server"] as const;
   if (values.target) {
     const used = stackFlags.find((f) => values[f] !== undefined);
     if (used) throw new UserError(`--${used} configures the embedded instance and cannot be used with --target; drop one of them.`);
@@ -106,8 +106,8 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`using the running reference instance (${opts.stateDir})`);
     } else {
       // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
-      if (values.with === undefined && (!suites || suites.includes("virus"))) opts.with = ["scanner"];
-      if (!suites || suites.some((s) => IDP_SUITES.includes(s))) opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
+      if (values.with === undefined && (!suites || suites.includes("virus")) && opts.server !== "dendrite") opts.with = ["scanner"];
+      if ((!suites || suites.some((s) => IDP_SUITES.includes(s))) && opts.server !== "dendrite") opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
       catalogue = listCatalogue(join(opts.stateDir, "target.env"));
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
@@ -128,6 +128,9 @@ export async function runCommand(args: string[]): Promise<number> {
     mkdirSync(reportDir, { recursive: true });
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
+    // What the target's servers offer (capabilities.json), and the run's one admin where only the secret is known.
+    const detected = await detectCapabilities(target, runId, reportDir);
+    for (const line of detected.lines) console.error(line);
     // Written when listed (the reporter waits for it at the end of the scenarios), so the run does not wait for it.
     const listed = (catalogue ?? listCatalogue(targetFile)).then((c) => {
       try {
@@ -145,7 +148,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const workers = values.workers ?? (restarts && (!suites || suites.length > 1) ? "1" : undefined);
     if (workers === "1" && !values.workers) console.error("one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers");
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
-    const code = await runPlaywright(ctx, [], workers);
+    const code = await runPlaywright(ctx, [], workers, detected.env);
     await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
@@ -159,9 +162,10 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`cleanup took ${seconds(t1)} s`);
       for (const r of results) {
         if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
+        for (const line of r.remaining ?? []) console.error(`cleanup ${r.server}: ${line}`);
       }
     }
-    scrubSecrets(reportDir, targetSecrets(target));
+    scrubSecrets(reportDir, [...targetSecrets(target), ...detected.secrets]);
 
     if (!existsSync(join(reportDir, "results.json"))) {
       throw new UserError(`the scenarios ended (exit ${code}) without writing results.json: see the output above.`, 1);

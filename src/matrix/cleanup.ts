@@ -3,6 +3,9 @@ import { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
 import { mapPool } from "./pool.ts";
+import { cleanupWithoutAdminApi } from "./cleanup-client.ts";
+import { synapseAdminAnswers } from "./capabilities.ts";
+import { readSessions, dropSessions } from "./run-admin.ts";
 
 /**
  * Removes what runs created: rooms created by run-tagged users are deleted and purged, their media deleted,
@@ -15,6 +18,8 @@ export interface CleanupResult {
   rooms: number;
   media: number;
   errors: string[];
+  /** What could not be removed (a server without the Synapse admin API), one line each. */
+  remaining?: string[];
 }
 
 function homeservers(target: Target): HomeserverTarget[] {
@@ -56,8 +61,10 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
       result.errors.push(`room ${roomId}: ${(e as Error).message}`);
     }
   }
-  // Users in parallel (a few at a time): large runs (group-size checks) leave a thousand and more.
-  await mapPool([...userIds], 4, async (userId) => {
+  // Users in parallel (a few at a time): large runs (group-size checks) leave a thousand and more. The admin whose
+  // token does the work (the run admin, when the run made one) goes last.
+  const self = await admin.whoami().then((w) => w.userId, () => undefined);
+  const removeUser = async (userId: string) => {
     try {
       const user = await admin.getUser(userId);
       if (!user) return;
@@ -69,7 +76,31 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
     } catch (e) {
       result.errors.push(`user ${userId}: ${(e as Error).message}`);
     }
-  });
+  };
+  await mapPool([...userIds].filter((u) => u !== self), 4, removeUser);
+  if (self && userIds.has(self)) await removeUser(self);
+  return result;
+}
+
+/**
+ * The admin token for cleaning up `runId` on `hs`: the target's own, else the run admin's (recorded in the run's
+ * sessions when the run made one with the shared secret). Undefined: no admin to clean up with.
+ */
+function cleanupToken(hs: HomeserverTarget, runId?: string): string | undefined {
+  if (hs.adminToken) return hs.adminToken;
+  if (!runId) return undefined;
+  return readSessions(runId).find((s) => s.server === hs.serverName && s.userId === `@${runTag(runId)}admin:${hs.serverName}`)?.accessToken;
+}
+
+/** Routes one server's cleanup: the Synapse admin API where it answers, else what the run's users can do themselves. */
+async function cleanupServerOfRun(hs: HomeserverTarget, runId: string, ledger: LedgerEntry[]): Promise<CleanupResult> {
+  const token = cleanupToken(hs, runId);
+  if (!token || (await synapseAdminAnswers(hs, token)) === false) {
+    const r = await cleanupWithoutAdminApi(hs, runId);
+    return { server: r.server, users: 0, rooms: 0, media: 0, errors: r.errors, remaining: [`no Synapse admin API: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.roomsLeft} room memberships left`, ...r.remaining] };
+  }
+  const result = await cleanupServer({ ...hs, adminToken: token }, (r) => r === runId, ledger);
+  if (!result.errors.length) dropSessions(runId, hs.serverName);
   return result;
 }
 
@@ -77,7 +108,7 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
 export async function cleanupRun(target: Target, runId: string, ledgerFile?: string): Promise<CleanupResult[]> {
   const ledger = ledgerFile ? Ledger.read(ledgerFile) : [];
   const results: CleanupResult[] = [];
-  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => r === runId, ledger));
+  for (const hs of homeservers(target)) results.push(await cleanupServerOfRun(hs, runId, ledger));
   return results;
 }
 
@@ -88,7 +119,7 @@ export async function cleanupRun(target: Target, runId: string, ledgerFile?: str
 async function activeRuns(hs: HomeserverTarget, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
   const active = new Set<string>();
   if (!hs.adminToken) return active;
-  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  const admin = new AdminClient(adminUrl(hs), hs.adminToken);
   const users = (await admin.listUsers({ name: TAG_PREFIX })).map((u) => u.name).filter((id) => {
     const run = runIdOf(id);
     return run !== undefined && candidate(run) && id.endsWith(`:${hs.serverName}`);
@@ -113,9 +144,17 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
     return now - started >= olderThanMs;
   };
   const spared = new Set<string>();
-  for (const hs of homeservers(target)) for (const r of await activeRuns(hs, isOld, olderThanMs, now)) spared.add(r);
+  // Finding stale runs means listing the server's users: only the Synapse admin API can. Elsewhere one line says so.
+  const servers = await Promise.all(homeservers(target).map(async (hs) => ({ hs, listable: !!hs.adminToken && (await synapseAdminAnswers(hs, hs.adminToken)) === true })));
+  for (const { hs, listable } of servers) if (listable) for (const r of await activeRuns(hs, isOld, olderThanMs, now)) spared.add(r);
   const results: CleanupResult[] = [];
-  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => isOld(r) && !spared.has(r), []));
+  for (const { hs, listable } of servers) {
+    if (!listable) {
+      results.push({ server: hs.serverName, users: 0, rooms: 0, media: 0, errors: [], remaining: [`not removed: stale runs on ${hs.serverName} cannot be found: that needs the Synapse admin API and an admin token for it; remove a known run with 'mxaccept cleanup --run ID' (it uses the run's recorded sessions)`] });
+      continue;
+    }
+    results.push(await cleanupServer(hs, (r) => isOld(r) && !spared.has(r), []));
+  }
   return { results, spared: [...spared] };
 }
 

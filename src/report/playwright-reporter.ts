@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { readCapabilities } from "../matrix/capabilities.ts";
 import { join, relative, sep } from "node:path";
 import type { Reporter, FullConfig, Suite, TestCase, TestResult } from "@playwright/test/reporter";
 import { loadProfile, type Profile } from "../config/profile.ts";
@@ -79,6 +80,8 @@ export default class ResultsReporter implements Reporter {
       requirements,
       summary: summarize(requirements),
     };
+    const capabilities = readCapabilities(ctx.reportDir);
+    if (capabilities) results.capabilities = capabilities;
     mkdirSync(ctx.reportDir, { recursive: true });
     const secrets = targetSecrets(this.#target);
     writeFileSync(join(ctx.reportDir, "results.json"), redact(JSON.stringify(results, null, 2), secrets));
