@@ -4,6 +4,10 @@ import { aggregate, requirementIds, summarize, redact, selectionGrep, whyNotRun,
 import { entriesOfListReport, staticCatalogue } from "../src/report/catalogue.ts";
 import { junitXml } from "../src/report/junit.ts";
 import { formatTable } from "../src/report/table.ts";
+import { completeAllureResults } from "../src/report/allure.ts";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const profile = loadProfile("managed-bundesmessenger");
 const vsm = loadProfile("vodafone-secure-messenger");
@@ -200,6 +204,24 @@ describe("junit.xml: the requirement view", () => {
     expect(xml).toContain('<testcase classname="VSM-1" name="VSM-1 requirement verdict" time="0"><skipped message="incomplete: «closed &lt;group&gt; &amp; guests» not run: suite security not selected (--suite messaging)"/>');
     expect(xml).toContain('name="VSM-1 closed &lt;group&gt; &amp; guests" time="0.000" file="scenarios/security/closed-group.spec.ts"><properties><property name="status" value="not-run"/><property name="proof" value="none"/></properties><skipped message="not-run: suite security not selected (--suite messaging)"/>');
     expect(xml).toContain('<property name="status" value="passed"/><property name="proof" value="live"/></properties></testcase>');
+  });
+});
+
+describe("allure-results: the requirement view", () => {
+  it("adds every check that did not run as skipped with why, and marks an inconclusive one unknown", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mxa-allure-"));
+    writeFileSync(join(dir, "a-result.json"), JSON.stringify({ uuid: "a", name: "VSM-1 instant messages", status: "passed" }));
+    writeFileSync(join(dir, "b-result.json"), JSON.stringify({ uuid: "b", name: "VSM-2.2.retention audit", status: "passed" }));
+    const reqs = aggregate(vsm, [
+      outcome("VSM-1 instant messages", "passed", { file: "messaging/group-chat.spec.ts" }),
+      outcome("VSM-2.2.retention audit", "passed", { file: "retention/messages.spec.ts", annotations: [{ type: "inconclusive", description: "nothing old enough" }] }),
+    ], { catalogue: [entry("security/closed-group.spec.ts", "VSM-1 closed user group")], selection: { suites: ["messaging", "retention"] } });
+    const res = completeAllureResults(dir, { runId: "r1", startedAt: "", finishedAt: "2026-11-23T10:01:00.000Z", profile: vsm.id, target: { baseUrl: "https://x", serverName: "x", serverVersion: "v" }, requirements: reqs, summary: summarize(reqs) });
+    expect(res).toEqual({ added: 1, marked: 1 });
+    const all = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as { name: string; status: string; statusDetails?: { message?: string }; labels?: { name: string; value: string }[] });
+    expect(all.find((a) => a.name === "VSM-1 closed user group")).toMatchObject({ status: "skipped", statusDetails: { message: "not run: suite security not selected (--suite messaging,retention)" }, labels: expect.arrayContaining([{ name: "requirement", value: "VSM-1" }, { name: "story", value: "VSM-1" }]) });
+    expect(all.find((a) => a.name === "VSM-2.2.retention audit")).toMatchObject({ status: "unknown", statusDetails: { message: "inconclusive: nothing old enough" } });
+    expect(all.find((a) => a.name === "VSM-1 instant messages")!.status).toBe("passed");
   });
 });
 

@@ -40,8 +40,8 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v1/rooms/{}/state", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/state` },
   { method: "GET", template: "_synapse/admin/v1/rooms/{}/messages", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/messages` },
   { method: "DELETE", template: "_synapse/admin/v2/rooms/{}", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}`, body: {} },
-  { method: "GET", template: "_synapse/admin/v2/rooms/{}/delete_status", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}/delete_status` },
   { method: "GET", template: "_synapse/admin/v2/rooms/delete_status/{}", path: (i) => `_synapse/admin/v2/rooms/delete_status/${e(i.roomId)}` },
+  { method: "GET", template: "_synapse/admin/v2/rooms/{}/delete_status", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}/delete_status` },
   { method: "GET", template: "_synapse/admin/v1/fetch_event/{}", path: (i) => `_synapse/admin/v1/fetch_event/${e(i.eventId)}` },
   { method: "GET", template: "_synapse/admin/v2/users/{}/devices", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}/devices` },
   { method: "POST", template: "_synapse/admin/v1/users/{}/login", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/login`, body: {} },
@@ -78,23 +78,18 @@ function pathTemplateAt(text: string, start: number): string {
   return out;
 }
 
-/** Sources that name admin paths only as proxy routing rules, not as requests the harness sends. */
-const ROUTING_ONLY = [join("src", "stack", "topology", "nginx.ts")];
-
 /** Every admin path template that appears in the harness's sources below `dirs`. */
 export function adminPathsInSources(dirs: string[]): Map<string, string> {
   const found = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      // The reference topology's nginx rules (src/stack/topology/nginx.ts) route admin path prefixes; they send nothing.
-      if (ROUTING_ONLY.some((r) => p.endsWith(r))) continue;
       if (statSync(p).isDirectory()) walk(p);
       else if (p.endsWith(".ts")) {
         const text = readFileSync(p, "utf8");
         for (const m of text.matchAll(/_synapse\/admin\/v\d\//g)) {
-          // A regular expression anchored at the path (`^/_synapse/admin/…`) matches what a browser sent, not a request of the harness.
-          if (text.slice(Math.max(0, m.index - 2), m.index) === "^/") continue;
+          // A routing pattern (nginx location regex "^/_synapse/admin/…") is no request the harness makes.
+          if (text.slice(m.index - 2, m.index) === "^/") continue;
           const template = pathTemplateAt(text, m.index).replace(/\{[A-Za-z_]+\}/g, "{}").replace(/[).]+$/, "").replace(/\/$/, "");
           if (!found.has(template)) found.set(template, p);
         }
