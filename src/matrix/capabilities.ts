@@ -182,7 +182,7 @@ async function synapseAdmin(hs: HomeserverTarget, token: string | undefined): Pr
   if (!admin) return { api, override: unknown("the token's user is no server admin"), admin };
   try {
     await requestJson(base, "GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`, { token, timeoutMs: 10_000 });
-    return { api, override: { present: true, detail: "/_synapse/admin/v1/users/<id>/override_ratelimit answers" }, admin };
+    return { api, override: { present: true, detail: "the admin API's override_ratelimit endpoint answers" }, admin };
   } catch (e) {
     return { api, override: notImplemented(e) ? { present: false, detail: `override_ratelimit: ${describeError(e)}` } : unknown(`override_ratelimit: ${describeError(e)}`), admin };
   }
