@@ -17,6 +17,8 @@ import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
+import { ensure } from "./install.ts";
+import { openssl, synapse } from "../setup/installables.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
@@ -191,6 +193,10 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   const containers = await import("./containers.ts");
   if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  // Set-up by need: the homeservers' venv and openssl (the local CA), installed on first use and announced.
+  const say = opts.log ?? ((l: string) => console.error(l));
+  await ensure(openssl, say);
+  if (!process.env.MXACCEPT_PYTHON) await ensure(synapse, say);
   if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
