@@ -99,11 +99,11 @@ interface Box {
   close(): void;
 }
 
-function openBox(): Box {
+function openBox(lower: string[] = [rootDir()]): Box {
   const dir = mkdtempSync(join(tmpdir(), "mxa-job-"));
   const [upper, work, merged] = ["upper", "work", "merged"].map((d) => join(dir, d)) as [string, string, string];
   for (const d of [upper, work, merged]) mkdirSync(d);
-  sh("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${rootDir()},upperdir=${upper},workdir=${work}`, merged]);
+  sh("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${work}`, merged]);
   const mounts: string[] = [merged];
   try {
     sh("mount", ["-t", "proc", "proc", join(merged, "proc")]);
@@ -117,21 +117,45 @@ function openBox(): Box {
     sh("mount", ["--bind", archives, join(merged, "var/cache/apt/archives")]);
     mounts.push(join(merged, "var/cache/apt/archives"));
     copyFileSync("/etc/resolv.conf", join(merged, "etc/resolv.conf"));
+    // The runner's network: where this machine reaches the registries through a TLS-inspecting egress proxy, its
+    // CA bundle (NODE_EXTRA_CA_CERTS) is the runner's too, as a runner behind that proxy would be configured.
+    for (const f of runnerCaFiles()) {
+      mkdirSync(dirname(join(merged, f)), { recursive: true });
+      copyFileSync(f, join(merged, f));
+    }
   } catch (e) {
     for (const m of mounts.reverse()) spawnSync("umount", ["-R", "-l", m]);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return {
+  const box: Box = {
     dir,
     merged,
     close() {
+      openBoxes.delete(box);
       killInside(merged);
       for (const m of mounts.reverse()) spawnSync("umount", ["-R", "-l", m]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  openBoxes.add(box);
+  return box;
 }
+
+const runningStates = new Set<string>();
+/** Ctrl-C or SIGTERM: stop the jobs' processes, unmount their boxes and stop the instances this script started. */
+export function closeEverything(): void {
+  for (const b of [...openBoxes]) b.close();
+  for (const s of [...runningStates]) referenceDown(s);
+}
+
+/** CA files the runner's environment names (NODE_EXTRA_CA_CERTS), passed into the job with their variable. */
+function runnerCaFiles(): string[] {
+  const f = process.env.NODE_EXTRA_CA_CERTS;
+  return f && existsSync(f) ? [f] : [];
+}
+
+const openBoxes = new Set<Box>();
 
 /** Processes whose root is the box (a job left something running): ours, so stopped. */
 function killInside(merged: string): void {
@@ -157,11 +181,12 @@ function checkout(into: string): void {
 }
 
 function runInBox(box: Box, script: string, env: Record<string, string>, logFile: string, timeoutMs: number): Promise<number> {
+  mkdirSync(join(box.merged, "builds"), { recursive: true });
   const file = join(box.merged, "builds", `step-${Date.now()}.sh`);
   writeFileSync(file, script, { mode: 0o700 });
   return new Promise((resolve) => {
     const child = spawn("bash", ["-c", `exec chroot "$0" /usr/bin/env -i "$@" /bin/bash --noprofile --norc -eo pipefail ${file.slice(box.merged.length)} >>"${logFile}" 2>&1`, box.merged,
-      ...Object.entries({ PATH, HOME: "/root", CI: "true", LANG: "C.UTF-8", ...env }).map(([k, v]) => `${k}=${v}`)], { stdio: "ignore" });
+      ...Object.entries({ PATH, HOME: "/root", CI: "true", LANG: "C.UTF-8", ...(runnerCaFiles().length ? { NODE_EXTRA_CA_CERTS: runnerCaFiles()[0]! } : {}), ...env }).map(([k, v]) => `${k}=${v}`)], { stdio: "ignore" });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
@@ -169,6 +194,45 @@ function runInBox(box: Box, script: string, env: Record<string, string>, logFile
     });
   });
 }
+
+/** What a job on the stock root installs by need (Chromium and certutil for the run, Java for report --allure). */
+export const WARM_PACKAGES = ["chromium", "libnss3-tools", "openjdk-17-jre-headless"];
+
+export function warmLayerDir(): string {
+  return join(cacheDir(), "template-root", `warm-node${NODE_VERSION}`);
+}
+
+/**
+ * A layer over the clean root holding what the first job on it installed by need (WARM_PACKAGES), as a runner
+ * whose jobs ran before would have in its cache: jobs after the first one that proves the stock path start from it.
+ */
+export const warmLayer: Installable = {
+  name: "the warm runner layer (Chromium, Java over the clean root)",
+  expect: "two to five minutes",
+  present: () => existsSync(join(warmLayerDir(), ".mxaccept-warm-complete")),
+  async install(progress) {
+    await ensure(templateRoot);
+    const box = openBox();
+    try {
+      progress(`apt-get install ${WARM_PACKAGES.join(" ")} in the root`);
+      const logFile = join(cacheDir(), "logs", "template-warm.log");
+      writeFileSync(logFile, "");
+      const code = await runInBox(box, `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${WARM_PACKAGES.join(" ")}\n`, {}, logFile, 30 * 60_000);
+      if (code !== 0) throw new Error(`installing ${WARM_PACKAGES.join(" ")} in the root failed: see ${logFile}`);
+      killInside(box.merged);
+      const tmp = `${warmLayerDir()}.tmp`;
+      rmSync(tmp, { recursive: true, force: true });
+      // The upper dir of the box is the layer (whiteouts included); copied before the box goes.
+      sh("cp", ["-a", join(box.dir, "upper"), tmp]);
+      for (const f of ["etc/resolv.conf", "builds"]) rmSync(join(tmp, f), { recursive: true, force: true });
+      writeFileSync(join(tmp, ".mxaccept-warm-complete"), `${WARM_PACKAGES.join(" ")}\n`);
+      rmSync(warmLayerDir(), { recursive: true, force: true });
+      renameSync(tmp, warmLayerDir());
+    } finally {
+      box.close();
+    }
+  },
+};
 
 export interface JobResult {
   job: "gitlab" | "github";
@@ -195,9 +259,10 @@ const substitute = (text: string, ctx: Record<string, string>) => text.replace(/
 });
 
 /** Runs one template's acceptance job in a fresh box against the instance whose keys are `variables`. */
-export async function runJob(job: "gitlab" | "github", variables: Record<string, string>, opts: { suites: string; caFile?: string; out: string; log?: Log; timeoutMs?: number }): Promise<JobResult> {
+export async function runJob(job: "gitlab" | "github", variables: Record<string, string>, opts: { suites: string; caFile?: string; out: string; log?: Log; timeoutMs?: number; warm?: boolean }): Promise<JobResult> {
   await ensure(templateRoot, opts.log);
-  const box = openBox();
+  if (opts.warm) await ensure(warmLayer, opts.log);
+  const box = openBox(opts.warm ? [warmLayerDir(), rootDir()] : [rootDir()]);
   const log = join(opts.out, `${job}.log`);
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(log, "");
@@ -310,36 +375,60 @@ export interface Proof {
   instance: "conforming" | "broken";
   expected: number;
   result: JobResult;
+  /** The job started from the clean root (else from the warm layer). */
+  fresh: boolean;
 }
 
-export async function proveTemplates(opts: { jobs: ("gitlab" | "github")[]; suites: string; profile: string; out: string; log: Log }): Promise<Proof[]> {
+/** Starts the conforming or the broken reference instance outside the root and runs each job against it. */
+export interface ProveOptions {
+  jobs: ("gitlab" | "github")[];
+  suites: string;
+  profile: string;
+  out: string;
+  log: Log;
+  /** Which jobs start from the clean root itself (the rest from the warm layer): all, the first, or none. */
+  fresh?: "all" | "first" | "none";
+}
+
+export async function proveOn(instance: "conforming" | "broken", opts: ProveOptions): Promise<Proof[]> {
   const proofs: Proof[] = [];
-  const overlay = join(opts.out, "broken-overlay.yaml");
   mkdirSync(opts.out, { recursive: true });
+  const overlay = join(opts.out, "broken-overlay.yaml");
   writeFileSync(overlay, BROKEN_OVERLAY);
-  for (const instance of ["conforming", "broken"] as const) {
-    const state = join(opts.out, `${instance}-state`);
-    opts.log(`starting the ${instance} reference instance (${opts.profile}) outside the root …`);
-    try {
-      const target = await referenceUp(opts.profile, state, instance === "broken" ? overlay : undefined);
-      const { variables, caFile } = variablesOf(target);
-      for (const job of opts.jobs) {
-        opts.log(`running the ${job} acceptance job in a fresh bookworm root against the ${instance} instance (suites ${opts.suites}) …`);
-        const result = await runJob(job, variables, { suites: opts.suites, caFile, out: join(opts.out, instance), log: opts.log });
-        const expected = instance === "conforming" ? 0 : 1;
-        proofs.push({ instance, expected, result });
-        opts.log(`${job} job against the ${instance} instance: exit ${result.exitCode} (expected ${expected}) in ${formatDuration(result.ms)}; junit.xml ${result.junit ? "published" : "MISSING"}, record ${result.record ? "published" : "MISSING"}${result.pdf ? " (+ PDF)" : ""}; log ${result.log}`);
-      }
-    } finally {
-      referenceDown(state);
+  const state = join(opts.out, `${instance}-state`);
+  opts.log(`starting the ${instance} reference instance (${opts.profile}) outside the root …`);
+  runningStates.add(state);
+  try {
+    const t0 = performance.now();
+    const target = await referenceUp(opts.profile, state, instance === "broken" ? overlay : undefined);
+    opts.log(`${instance} reference instance up in ${formatDuration(performance.now() - t0)}`);
+    const { variables, caFile } = variablesOf(target);
+    for (const [i, job] of opts.jobs.entries()) {
+      const fresh = (opts.fresh ?? "all") === "all" || (opts.fresh === "first" && i === 0);
+      opts.log(`running the ${job} acceptance job in a fresh ${fresh ? "clean" : "warm"} bookworm root against the ${instance} instance (suites ${opts.suites}) …`);
+      const result = await runJob(job, variables, { suites: opts.suites, caFile, out: join(opts.out, instance), log: opts.log, warm: !fresh });
+      const expected = instance === "conforming" ? 0 : 1;
+      proofs.push({ instance, expected, result, fresh });
+      opts.log(`${job} job against the ${instance} instance: exit ${result.exitCode} (expected ${expected}) in ${formatDuration(result.ms)}; junit.xml ${result.junit ? "published" : "MISSING"}, record ${result.record ? "published" : "MISSING"}${result.pdf ? " (+ PDF)" : ""}; log ${result.log}`);
     }
+  } finally {
+    referenceDown(state);
+    runningStates.delete(state);
   }
   return proofs;
 }
 
+export async function proveTemplates(opts: ProveOptions): Promise<Proof[]> {
+  return [...await proveOn("conforming", opts), ...await proveOn("broken", { ...opts, fresh: opts.fresh === "first" ? "none" : opts.fresh })];
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { parseArgs } = await import("node:util");
-  const { values } = parseArgs({ options: { jobs: { type: "string", default: "gitlab,github" }, suites: { type: "string", default: "security" }, profile: { type: "string", default: "vodafone-secure-messenger" }, out: { type: "string" }, "root-only": { type: "boolean" } } });
+  const { values } = parseArgs({ options: { jobs: { type: "string", default: "gitlab,github" }, suites: { type: "string", default: "security" }, profile: { type: "string", default: "vodafone-secure-messenger" }, out: { type: "string" }, "root-only": { type: "boolean" }, fresh: { type: "string", default: "all" } } });
+  if (!["all", "first", "none"].includes(values.fresh!)) {
+    console.error("template-job: --fresh all|first|none (which jobs start from the clean root; the others from the warm layer).");
+    process.exit(2);
+  }
   if (process.getuid?.() !== 0) {
     console.error("template-job: building a root and chroot need root: run it as root (CI runs .ci/run as root).");
     process.exit(2);
@@ -348,9 +437,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     await ensure(templateRoot);
     process.exit(0);
   }
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      console.error(`template-job: ${sig}: stopping the jobs and the reference instances …`);
+      closeEverything();
+      process.exit(130);
+    });
+  }
   const out = values.out ?? mkdtempSync(join(tmpdir(), "mxa-template-"));
   const t0 = performance.now();
-  const proofs = await proveTemplates({ jobs: values.jobs!.split(",") as ("gitlab" | "github")[], suites: values.suites!, profile: values.profile!, out, log: (l) => console.error(l) });
+  const proofs = await proveTemplates({ jobs: values.jobs!.split(",") as ("gitlab" | "github")[], suites: values.suites!, profile: values.profile!, out, log: (l) => console.error(l), fresh: values.fresh as ProveOptions["fresh"] });
   const bad = proofs.filter((p) => p.result.exitCode !== p.expected || !p.result.junit || !p.result.record);
   console.log(`template jobs: ${proofs.length - bad.length} of ${proofs.length} did what they should in ${formatDuration(performance.now() - t0)} (out ${out})`);
   process.exit(bad.length ? 1 : 0);
