@@ -180,6 +180,14 @@ function checkout(into: string): void {
   sh("git", ["init", "-q", into]);
 }
 
+/** Replaces `to` with a copy of `from` (cp -a, without blocking the heartbeat): the runner's cache between jobs. */
+function copyDir(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", 'rm -rf "$1" && mkdir -p "$(dirname "$1")" && cp -a "$0" "$1"', from, to], { stdio: "ignore" });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`copying ${from} to ${to} failed`))));
+  });
+}
+
 function runInBox(box: Box, script: string, env: Record<string, string>, logFile: string, timeoutMs: number): Promise<number> {
   mkdirSync(join(box.merged, "builds"), { recursive: true });
   const file = join(box.merged, "builds", `step-${Date.now()}.sh`);
@@ -283,20 +291,17 @@ export async function runJob(job: "gitlab" | "github", variables: Record<string,
     if (job === "gitlab") {
       const doc = parse(readFileSync(join(ROOT, "ci-templates", "gitlab-ci.yml"), "utf8")) as { variables?: Record<string, string>; acceptance: { script: unknown[] } };
       // The template's cache (.npm/) is restored from the last job, as the runner's cache would be.
-      if (existsSync(join(jobCache, ".npm"))) cpSync(join(jobCache, ".npm"), join(project, ".npm"), { recursive: true });
+      if (existsSync(join(jobCache, ".npm"))) await copyDir(join(jobCache, ".npm"), join(project, ".npm"));
       const lines = (doc.acceptance.script.flat(Infinity) as string[]).join("\n");
       const env: Record<string, string> = { CI_PROJECT_DIR: PROJECT, CI_COMMIT_REF_SLUG: "main", ...doc.variables, ...vars, MXACCEPT_SUITES: opts.suites };
       for (const [k, v] of Object.entries(env)) env[k] = v.replace(/\$CI_PROJECT_DIR/g, PROJECT);
       exitCode = await runInBox(box, `cd ${PROJECT}\n${lines}\n`, env, log, timeoutMs);
-      if (existsSync(join(project, ".npm"))) {
-        rmSync(join(jobCache, ".npm"), { recursive: true, force: true });
-        cpSync(join(project, ".npm"), join(jobCache, ".npm"), { recursive: true });
-      }
+      if (existsSync(join(project, ".npm"))) await copyDir(join(project, ".npm"), join(jobCache, ".npm"));
     } else {
       const doc = parse(readFileSync(join(ROOT, "ci-templates", "github-actions.yml"), "utf8")) as { env: Record<string, string>; jobs: { acceptance: { steps: { name?: string; run?: string; uses?: string; if?: string; env?: Record<string, string>; with?: Record<string, string> }[] } } };
       const ctx = { ...vars, __SUITES: opts.suites };
       const wfEnv = Object.fromEntries(Object.entries(doc.env).map(([k, v]) => [k, substitute(String(v), ctx)]));
-      if (existsSync(join(jobCache, ".npm"))) cpSync(join(jobCache, ".npm"), join(box.merged, "root", ".npm"), { recursive: true });
+      if (existsSync(join(jobCache, ".npm"))) await copyDir(join(jobCache, ".npm"), join(box.merged, "root", ".npm"));
       let failed = false;
       for (const step of doc.jobs.acceptance.steps) {
         const always = step.if?.includes("always()");
@@ -319,10 +324,7 @@ export async function runJob(job: "gitlab" | "github", variables: Record<string,
         }
       }
       exitCode = failed ? 1 : 0;
-      if (existsSync(join(box.merged, "root", ".npm"))) {
-        rmSync(join(jobCache, ".npm"), { recursive: true, force: true });
-        cpSync(join(box.merged, "root", ".npm"), join(jobCache, ".npm"), { recursive: true });
-      }
+      if (existsSync(join(box.merged, "root", ".npm"))) await copyDir(join(box.merged, "root", ".npm"), join(jobCache, ".npm"));
     }
     const ms = performance.now() - t0;
     // What the job published: GitLab's artifacts are junit.xml and acceptance.* at the top plus reports/; GitHub's are reports/.
