@@ -99,7 +99,7 @@ interface Box {
   close(): void;
 }
 
-function openBox(lower: string[] = [rootDir()]): Box {
+function openBox(lower: string[] = [rootDir()], archivesName = "apt-archives"): Box {
   const dir = mkdtempSync(join(tmpdir(), "mxa-job-"));
   const [upper, work, merged] = ["upper", "work", "merged"].map((d) => join(dir, d)) as [string, string, string];
   for (const d of [upper, work, merged]) mkdirSync(d);
@@ -112,7 +112,7 @@ function openBox(lower: string[] = [rootDir()]): Box {
     sh("mount", ["--make-rslave", join(merged, "dev")]);
     mounts.push(join(merged, "dev"));
     // Downloaded .debs are kept between jobs (a runner's package proxy would do the same); installing is the job's.
-    const archives = join(cacheDir(), "template-root", "apt-archives");
+    const archives = join(cacheDir(), "template-root", archivesName);
     mkdirSync(join(archives, "partial"), { recursive: true });
     sh("mount", ["--bind", archives, join(merged, "var/cache/apt/archives")]);
     mounts.push(join(merged, "var/cache/apt/archives"));
@@ -220,7 +220,8 @@ export const warmLayer: Installable = {
   present: () => existsSync(join(warmLayerDir(), ".mxaccept-warm-complete")),
   async install(progress) {
     await ensure(templateRoot);
-    const box = openBox();
+    // Its own download folder: apt locks the shared one while a job installs.
+    const box = openBox([rootDir()], "apt-archives-warm");
     try {
       progress(`apt-get install ${WARM_PACKAGES.join(" ")} in the root`);
       const logFile = join(cacheDir(), "logs", "template-warm.log");
