@@ -22,7 +22,7 @@ export function k6Binary(): string {
   const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
   const built = join(cache, "mxaccept", `k6-${K6_VERSION}`, "k6");
   if (existsSync(built)) return built;
-  throw new UserError(`k6 is not installed (looked for ${built}): run 'npm run setup' to build it, or set MXACCEPT_K6 to a k6 binary.`);
+  throw new UserError(`k6 is not installed (looked for ${built}): run 'npm run setup -- k6' to build it, or set MXACCEPT_K6 to a k6 binary.`);
 }
 
 export interface K6Plan {
@@ -71,7 +71,7 @@ export async function runK6(plan: K6Plan): Promise<LoadResult> {
       child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
       // Bounded: k6 ends by itself; this is a safety net twice the planned time plus the graceful stop.
       const guard = setTimeout(() => child.kill("SIGTERM"), 2 * (plan.warmupMs + plan.durationMs) + 30_000);
-      child.on("error", (e) => reject(new UserError(`k6 (${bin}) could not start (${e.message}): run 'npm run setup' or set MXACCEPT_K6.`)));
+      child.on("error", (e) => reject(new UserError(`k6 (${bin}) could not start (${e.message}): run 'npm run setup -- k6' or set MXACCEPT_K6.`)));
       child.on("exit", (c, sig) => {
         clearTimeout(guard);
         resolve({ code: c ?? (sig ? 128 : 1), stderr: err });

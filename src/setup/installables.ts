@@ -88,8 +88,8 @@ function hasDist(dist: string): boolean {
 
 /** ClamAV's clamd, clamdscan and sigtool, and libmagic (the content scanner's file type check), from Debian. */
 export const clamav: Installable = {
-  ...debianPackages("ClamAV and libmagic (content scanner)", ["clamd", "clamdscan", "sigtool"], ["clamav", "clamav-daemon", "clamdscan", "libmagic1"]),
-  present: () => missingCommands(["clamd", "clamdscan", "sigtool"]).length === 0 && /libmagic\.so\.1/.test(spawnSync("ldconfig", ["-p"], { encoding: "utf8" }).stdout ?? ""),
+  ...debianPackages("ClamAV and libmagic (content scanner)", ["clamd", "clamdscan"], ["clamav", "clamav-daemon", "clamdscan", "libmagic1"]),
+  present: () => missingCommands(["clamd", "clamdscan"]).length === 0 && /libmagic\.so\.1/.test(spawnSync("ldconfig", ["-p"], { encoding: "utf8" }).stdout ?? ""),
 };
 
 /**

@@ -1,5 +1,8 @@
 import type { Installable } from "../stack/install.ts";
+import { join } from "node:path";
+import { projectRoot } from "../config/paths.ts";
 import { chromium, clamav, contentScanner, dockerCompose, java, k6, keycloak, openssl, postgresServer, psycopg2, synapse } from "./installables.ts";
+import { nginxAndRedis, synapseRedisExtra } from "../stack/topology/production.ts";
 
 /**
  * Everything `npm run setup -- --all` installs, in order, by the key `npm run setup -- KEY` takes. Each entry is
@@ -22,6 +25,8 @@ export const INSTALLABLES: Entry[] = [
   { key: "scanner-wheel", neededBy: "--with scanner (virus suite)", installable: contentScanner },
   { key: "postgres", neededBy: "--with postgres (load suite)", installable: postgresServer },
   { key: "psycopg2", neededBy: "--with postgres (load suite)", installable: psycopg2 },
+  { key: "topology", neededBy: "--topology production (nginx and Redis)", installable: nginxAndRedis },
+  { key: "synapse-redis", neededBy: "--topology production (Synapse workers replicate over Redis)", installable: synapseRedisExtra(process.env.MXACCEPT_PYTHON || join(projectRoot(), ".venv", "bin", "python")) },
   { key: "keycloak", neededBy: "--with keycloak (identity and portals suites)", installable: keycloak },
   { key: "k6", neededBy: "mxaccept load --engine k6", installable: k6 },
   { key: "docker-compose", neededBy: "the compose file check (test/compose.test.ts)", installable: dockerCompose },

@@ -87,7 +87,7 @@ export const scanner: StackPart = {
   async prepare(ctx: PartContext): Promise<PartPlan> {
     await ensure(clamav, ctx.log);
     await ensure(contentScanner, ctx.log);
-    for (const cmd of ["clamd", "clamdscan", "sigtool", "mkfifo"]) {
+    for (const cmd of ["clamd", "clamdscan", "mkfifo"]) {
       if (!have(cmd)) throw new UserError(`--with scanner needs ${cmd} (ClamAV from Debian): run 'npm run setup' and retry.`);
     }
     if (spawnSync(pythonPath(), ["-c", "import matrix_content_scanner.mcs"], { stdio: "ignore" }).status !== 0) {
