@@ -22,6 +22,7 @@ export const OPTIONS: Record<string, OptionHelp> = {
   "time-scale": { arg: "N", text: "divides the contract's retention times by N so expiry is observable live (1 = as contracted)" },
   "size-scale": { arg: "N", text: "divides per-user storage quotas by N (1 = as contracted)" },
   "group-limit": { arg: "N", text: "replaces the contract's group chat member limit on the reference instance (the VSM profile's 1,250)" },
+  "overlay-nginx": { arg: "F", text: "with --topology production: nginx configuration merged into the generated one (upstreams hs1_main, hs1_client, hs1_federation, …): break the ingress on purpose" },
   "state-dir": { arg: "D", text: "state folder of the reference instance (default .mxaccept/, or MXACCEPT_STATE_DIR)" },
   topology: { arg: "simple|production", text: "shape of hs1: simple (one Synapse process, default) or production (workers, Redis, PostgreSQL behind nginx with TLS)" },
   suite: { arg: "a,b", text: "run only these suites: messaging, federation, virus, retention, storage, billing, identity, portals, security, availability, operations (default: all)" },
@@ -85,7 +86,7 @@ export interface CommandHelp {
 
 export const COMMANDS: Record<string, CommandHelp> = {
   stack: {
-    synopsis: "mxaccept stack up|down|status|compose [--profile ID] [--with a,b] [--topology simple|production] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N] [--size-scale N] [--group-limit N] [--state-dir D]",
+    synopsis: "mxaccept stack up|down|status|compose [--profile ID] [--with a,b] [--topology simple|production] [--overlay F] [--overlay-hs2 F] [--overlay-nginx F] [--overlay-hs3 F] [--time-scale N] [--size-scale N] [--group-limit N] [--state-dir D]",
     summary: "Starts, stops or shows the embedded reference instance (three Synapse homeservers on loopback), or writes docker-compose.yml for it.",
     notes: ["up writes a target file (.mxaccept/target.env) that 'mxaccept run --target' accepts. Parts it needs are installed on first use."],
   },
