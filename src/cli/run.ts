@@ -20,6 +20,7 @@ import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight, detectCapabilities } from "./preflight.ts";
+import { chromium, ensureOrSay } from "../setup/installables.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";
 /** Exit code of `run --strict` when no requirement failed but one is incomplete or skipped (1: a requirement failed). */
@@ -123,6 +124,8 @@ export async function runCommand(args: string[]): Promise<number> {
     const target = loadTarget(targetFile);
     const profile = loadProfile(values.profile ?? target.profile ?? "managed-bundesmessenger");
     await preflight(target);
+    // Chromium for the browser suites and the PDF record, installed on first use; without it only those are affected.
+    await ensureOrSay(chromium, "the browser checks fail and the record has no PDF");
     const runId = newRunId();
     const reportDir = join(reportsDir(), runId);
     mkdirSync(reportDir, { recursive: true });

@@ -19,6 +19,8 @@ import { prepareProduction, startProductionServices, workerConfig, type Topology
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
+import { ensure } from "./install.ts";
+import { openssl, synapse } from "../setup/installables.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
@@ -248,6 +250,10 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const containers = await import("./containers.ts");
   // Dendrite runs with the native launcher (the compose stack describes Synapse only).
   if (topology === "simple" && opts.server !== "dendrite" && await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  // Set-up by need: the homeservers' venv and openssl (the local CA), installed on first use and announced.
+  const say = opts.log ?? ((l: string) => console.error(l));
+  await ensure(openssl, say);
+  if (!process.env.MXACCEPT_PYTHON) await ensure(synapse, say);
   if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
