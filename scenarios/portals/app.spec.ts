@@ -1,7 +1,7 @@
 import { test, expect } from "../../fixtures/browser.ts";
 import { evidence } from "../../fixtures/index.ts";
 import { SynapseAdminPortal } from "../../fixtures/synapse-admin.ts";
-import { AdminClient } from "../../src/matrix/admin.ts";
+import { deployment } from "../../src/config/deployment.ts";
 import { download, parseMxc, upload } from "../../src/matrix/attachments.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 
@@ -15,7 +15,7 @@ import { requestJson } from "../../src/matrix/http.ts";
 const enc = encodeURIComponent;
 
 test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, ledger, tag }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const owner = await users.create("roomowner");
@@ -23,7 +23,7 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, le
   ledger.record({ kind: "room", id: created.room_id, server: owner.serverName, test: testInfo.title });
   const { body: list } = await requestJson<{ rooms: { room_id: string; name: string | null }[] }>(api, "GET", "_synapse/admin/v1/rooms", { token, query: { search_term: tag } });
   expect(list.rooms.map((r) => r.room_id), "the portal's room list shows the new room").toContain(created.room_id);
-  await new AdminClient(api, token).deleteRoom(created.room_id);
+  await deployment(target).portalAdmin(token).deleteRoom(created.room_id);
   const after = await requestJson(api, "GET", `_synapse/admin/v1/rooms/${enc(created.room_id)}`, { token, accept: [404] });
   expect(after.status, "the deleted room is gone from the server").toBe(404);
   const joined = await requestJson<{ joined_rooms: string[] }>(owner.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token: owner.accessToken });
@@ -32,7 +32,7 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, le
 });
 
 test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const user = await users.create("fileowner");
@@ -47,7 +47,7 @@ test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, 
 });
 
 test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const { body: version } = await requestJson<{ server_version: string }>(api, "GET", "_synapse/admin/v1/server_version", { token });
@@ -72,9 +72,9 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
 });
 
 test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const admin = new AdminClient(api, target.adminToken!);
+  const admin = deployment(target).portalAdmin(target.adminToken!);
   const user = await users.create("newadmin");
   const asUser = () => requestJson(api, "GET", "_synapse/admin/v2/users", { token: user.accessToken, query: { limit: 1 }, accept: [403] });
   expect((await asUser()).status, "before the grant the user is refused by the admin API").toBe(403);
@@ -98,7 +98,7 @@ test("BUM-2.7.app application management portal in the browser (synapse-admin)",
   const { body: created } = await requestJson<{ room_id: string }>(owner.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: owner.accessToken, body: { name: `${tag} portal ui room` } });
   ledger.record({ kind: "room", id: created.room_id, server: owner.serverName, test: testInfo.title });
   const portal = new SynapseAdminPortal(page, target.appPortalUrl!);
-  await portal.loginWithToken(target.adminApiUrl, target.adminToken!);
+  await portal.loginWithToken(deployment(target).portalApiUrl, target.adminToken!);
   await shot("portal logged in");
   await portal.openRooms();
   await expect(page.getByText(`${tag} portal ui room`), "the portal lists the room").toBeVisible();
