@@ -9,6 +9,7 @@ import { cleanupRun, cleanupStale, formatCleanup, type CleanupResult } from "../
 import { isRunId } from "../matrix/run-id.ts";
 import { readState } from "../stack/state.ts";
 import { parse } from "./args.ts";
+import { preflight } from "./preflight.ts";
 
 const USAGE = "mxaccept cleanup [--target F.env] (--run ID | --stale [--older-than 2h])";
 
@@ -23,6 +24,7 @@ export async function cleanupCommand(args: string[]): Promise<number> {
   }
   const target = loadTarget(targetFile);
   if (target.caFile) trustCa(target.caFile);
+  await preflight(target);
   let results: CleanupResult[];
   const t0 = performance.now();
   if (values.run) {

@@ -1,4 +1,5 @@
 import type { Target } from "../config/target.ts";
+import { UserError } from "../config/errors.ts";
 import { deployments, type Deployment } from "../config/deployment.ts";
 import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
@@ -255,7 +256,15 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
     return now - started >= olderThanMs;
   };
   const spared = new Set<string>();
-  for (const d of deployments(target)) for (const r of await activeRuns(d, isOld, olderThanMs, now)) spared.add(r);
+  for (const d of deployments(target)) {
+    let active: Set<string>;
+    try {
+      active = await activeRuns(d, isOld, olderThanMs, now);
+    } catch (e) {
+      throw new UserError(`the admin API of the ${d.label} at ${d.adminUrl} does not answer (${(e as Error).message}): set MXACCEPT_${d.envPrefix}ADMIN_BASE_URL to where it is served.`);
+    }
+    for (const r of active) spared.add(r);
+  }
   const results = await cleanup(target, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX]);
   return { results, spared: [...spared] };
 }
