@@ -5,6 +5,7 @@ import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
 import { mapPool } from "./pool.ts";
+import { waitFor } from "./timeouts.ts";
 
 /**
  * Removes what runs created, on every server of the target where the harness has admin rights:
@@ -45,6 +46,8 @@ interface ServerPlan {
   localMxc: Set<string>;
   /** mxc URIs of other servers' media seen in the run's rooms here. */
   remoteMxc: Set<string>;
+  /** Rooms of the run kept for their outside members: the run's local users must have left them in the end. */
+  kept: Map<string, string[]>;
 }
 
 const mxcParts = (mxc: string) => {
@@ -104,7 +107,7 @@ async function deleteRooms(plan: ServerPlan, selectRun: (runId: string) => boole
       for (const mxc of media.remote) plan.remoteMxc.add(mxc);
       if (outside.length > 0) {
         result.roomsLeft++;
-        result.remaining.push(`room ${roomId}: kept, ${outside.length} member(s) from outside the run (e.g. ${outside[0]}); the run's users left it`);
+        plan.kept.set(roomId, outside);
         continue;
       }
       // Deleting a room kicks every local member first, one membership event each: large rooms need longer.
@@ -142,6 +145,23 @@ async function removeUsers(plan: ServerPlan): Promise<void> {
       result.errors.push(`user ${userId}: ${(e as Error).message}`);
     }
   });
+}
+
+/**
+ * Step 3b: deactivation parts the run's users from their rooms in the background: wait until none of the run's
+ * local users is a member of a room kept for its outside members.
+ */
+async function awaitLeft(plan: ServerPlan, selectRun: (runId: string) => boolean): Promise<void> {
+  const { d, admin, result } = plan;
+  for (const [roomId, outside] of plan.kept) {
+    const ours = async () => (await admin.roomMembers(roomId)).filter((m) => m.endsWith(`:${d.serverName}`) && runIdOf(m) !== undefined && selectRun(runIdOf(m)!));
+    try {
+      await waitFor(`the run's users to leave ${roomId}`, async () => ((await ours()).length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+      result.remaining.push(`room ${roomId}: kept, ${outside.length} member(s) from outside the run (e.g. ${outside[0]}); the run's users left it`);
+    } catch {
+      result.remaining.push(`room ${roomId}: kept, ${outside.length} member(s) from outside the run (e.g. ${outside[0]}); the run's users ${(await ours()).join(", ")} are still in it (deactivated; Synapse parts them in the background)`);
+    }
+  }
 }
 
 /**
@@ -190,7 +210,7 @@ async function cleanup(target: Target, selectRun: (runId: string) => boolean, le
       result.errors.push(`no admin token for the ${d.label}: cannot clean it up (set MXACCEPT_${d.envPrefix}ADMIN_TOKEN)`);
       continue;
     }
-    plans.push({ d, admin: d.admin(), result, users: new Set(), rooms: new Set(), localMxc: new Set(), remoteMxc: new Set() });
+    plans.push({ d, admin: d.admin(), result, users: new Set(), rooms: new Set(), localMxc: new Set(), remoteMxc: new Set(), kept: new Map() });
   }
   for (const p of plans) {
     try {
@@ -205,6 +225,7 @@ async function cleanup(target: Target, selectRun: (runId: string) => boolean, le
   const runMedia = new Set<string>();
   for (const p of plans) for (const m of [...p.localMxc, ...p.remoteMxc]) runMedia.add(m);
   for (const p of plans) await removeUsers(p);
+  for (const p of plans) await awaitLeft(p, selectRun);
   const mayPurge = target.embedded || target.destructive;
   for (const p of plans) await purgeCachedRunMedia(p, runMedia, mayPurge);
   return results;
