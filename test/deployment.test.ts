@@ -27,6 +27,7 @@ describe("deployment: one place decides where a request goes", () => {
     expect(partner).toMatchObject({ role: "partner", serverName: "partner.example", clientUrl: "https://matrix.partner.example", adminUrl: "https://admin.partner.internal:8443", adminSeparate: true });
     expect(outsider).toMatchObject({ role: "outsider", clientUrl: "https://matrix.outsider.example", adminUrl: "https://matrix.outsider.example", adminSeparate: false, adminToken: undefined, registrationSharedSecret: "outsider-secret" });
     expect(instance!.admin().baseUrl, "admin requests go to the admin host").toBe("https://admin.example.internal");
+    expect(instance!.admin().clientUrl, "the client API requests an admin makes (whoami) go to the client URL").toBe("https://matrix.example.org");
     expect(partner!.admin("syt_other").baseUrl).toBe("https://admin.partner.internal:8443");
     expect(() => outsider!.admin(), "no admin token: a message naming the key").toThrow(/MXACCEPT_OUTSIDER_ADMIN_TOKEN/);
     expect(deployment(t.partner!).label).toBe("partner (partner.example)");

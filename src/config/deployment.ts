@@ -50,12 +50,12 @@ export class Deployment {
   /** An admin API client: with the target's admin token, or with `token` (a run-made admin, a tenant admin). */
   admin(token: string | undefined = this.adminToken): AdminClient {
     if (token === undefined) throw new Error(`no admin token for the ${this.label}: set MXACCEPT_${this.envPrefix}ADMIN_TOKEN`);
-    return new AdminClient(this.adminUrl, token);
+    return new AdminClient(this.adminUrl, token, this.clientUrl);
   }
 
   /** An admin API client at the portal's API URL (see portalApiUrl). */
   portalAdmin(token: string): AdminClient {
-    return new AdminClient(this.portalApiUrl, token);
+    return new AdminClient(this.portalApiUrl, token, this.clientUrl);
   }
 
   /** Shared-secret registration (an admin API endpoint, so it goes to the admin URL). */

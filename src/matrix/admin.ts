@@ -30,16 +30,22 @@ export interface RoomEventRecord {
 const enc = encodeURIComponent;
 
 export class AdminClient {
+  /** Where /_synapse/admin requests go (the deployment's admin URL). */
   readonly baseUrl: string;
+  /** Where the client API requests the admin makes go (whoami, media config): the deployment's client URL. */
+  readonly clientUrl: string;
   readonly #token: string;
 
-  constructor(baseUrl: string, token: string) {
+  /** Made by src/config/deployment.ts (`deployment(hs).admin(token)`), which knows both URLs. */
+  constructor(baseUrl: string, token: string, clientUrl: string = baseUrl) {
     this.baseUrl = baseUrl;
+    this.clientUrl = clientUrl;
     this.#token = token;
   }
 
   request<T>(method: string, path: string, opts: RequestOptions = {}) {
-    return requestJson<T>(this.baseUrl, method, path, { ...opts, token: this.#token });
+    const base = path.replace(/^\//, "").startsWith("_synapse/") ? this.baseUrl : this.clientUrl;
+    return requestJson<T>(base, method, path, { ...opts, token: this.#token });
   }
 
   async serverVersion(): Promise<string> {
