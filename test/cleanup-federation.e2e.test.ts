@@ -163,8 +163,9 @@ describe("cleanup across federation", () => {
 
   it("after a BuM run of federation and messaging, no room of the run and no run media remains on hs1, hs2 or hs3", { timeout: 1_500_000 }, async () => {
     const run = await mxaccept(["run", "--suite", "federation,messaging", "--keep-data"], env, 1_200_000);
-    const [runId] = readdirSync(join(dir, "reports")).filter((n) => !n.startsWith("."));
+    const runId = /^run (\S+): profile/m.exec(run.stderr)?.[1];
     expect(runId, run.stderr).toBeDefined();
+    expect(readdirSync(join(dir, "reports"))).toContain(runId);
     const ledgerFile = join(dir, "reports", runId!, "ledger.jsonl");
     const known = new Set<string>();
 

@@ -61,6 +61,8 @@ const cases: Case[] = [
   { what: "a group limit that is not a number", args: ["stack", "up", "--group-limit", "many"], message: /--group-limit many: must be a whole number >= 1/ },
   { what: "a group limit for a profile without one", args: ["stack", "up", "--profile", "managed-bundesmessenger", "--group-limit", "100"], message: /--group-limit: profile managed-bundesmessenger has no group size limit/ },
   { what: "an unknown part", args: ["stack", "up", "--with", "ldap"], message: /--with ldap: unknown part; choose from .*scanner/ },
+  { what: "an unknown topology", args: ["stack", "up", "--topology", "cluster"], message: /--topology cluster: unknown topology; choose simple .* or production/ },
+  { what: "an nginx overlay without the production topology", args: ["stack", "up", "--overlay-nginx", occupiedOverlay], message: /--overlay-nginx configures the nginx of the production topology: add --topology production/ },
   { what: "a missing Python", args: ["stack", "up"], env: { MXACCEPT_PYTHON: join(dir, "no-venv", "bin", "python") }, message: /the Python of the Synapse venv \(.*no-venv\/bin\/python\) is missing: run 'npm run setup'/ },
   { what: "a Python without Synapse", args: ["stack", "up"], env: { MXACCEPT_PYTHON: "/usr/bin/python3" }, message: /hs\d exited during start-up: .*No module named 'synapse'/, progress: true },
   { what: "an occupied homeserver port", args: ["stack", "up", "--overlay", occupiedOverlay], message: /hs1 exited during start-up: .*ListenerException: Failed to listen on TCP port \(\d+\)/, progress: true, timeoutMs: 180_000 },

@@ -40,7 +40,7 @@ describe("docker-compose.yml", () => {
 
   it("uses official images for Synapse, content scanner, ClamAV, Keycloak and PostgreSQL", () => {
     const doc = parse(composeYaml()) as { services: Record<string, { image: string; profiles?: string[] }> };
-    expect(Object.keys(doc.services).sort()).toEqual(["clamav", "content-scanner", "hs1", "hs2", "hs3", "keycloak", "postgres"]);
+    expect(Object.keys(doc.services).sort()).toEqual(["clamav", "content-scanner", "hs1", "hs1-client1", "hs1-federation1", "hs1-media1", "hs2", "hs3", "keycloak", "nginx", "postgres", "redis"]);
     expect(doc.services.hs1!.image).toBe(IMAGES.synapse);
     expect(Object.values(doc.services).map((s) => s.image.split(":")[0])).toEqual(expect.arrayContaining(["matrixdotorg/synapse", "vectorim/matrix-content-scanner", "clamav/clamav", "quay.io/keycloak/keycloak", "postgres"]));
     expect(doc.services.hs1!.profiles).toBeUndefined();
@@ -53,7 +53,28 @@ describe("docker-compose.yml", () => {
     const files = writeCompose(root, profile.id);
     const out = execFileSync(cmd![0]!, [...cmd!.slice(1), "-f", files.composeFile, "--profile", "scanner", "--profile", "keycloak", "--profile", "postgres", "config"], { cwd: root, encoding: "utf8" });
     const resolved = parse(out) as { services: Record<string, unknown> };
-    expect(Object.keys(resolved.services).sort()).toEqual(["clamav", "content-scanner", "hs1", "hs2", "hs3", "keycloak", "postgres"]);
+    // docker-compose v1 prints services of every profile; the plugin only the selected ones.
+    expect(Object.keys(resolved.services).sort()).toEqual(expect.arrayContaining(["clamav", "content-scanner", "hs1", "hs2", "hs3", "keycloak", "postgres"]));
+  });
+
+  it("describes the production topology: hs1's workers, Redis and nginx under profile production, from the same generator", (ctx) => {
+    const root = mkdtempSync(join(tmpdir(), "mxa-compose-"));
+    const files = writeCompose(root, profile.id, { topology: "production" });
+    const hs1 = files.configs.hs1 as Record<string, unknown>;
+    expect(hs1.server_name, "the server name is delegated, without a port").toBe("localhost");
+    expect(hs1.enable_media_repo).toBe(false);
+    expect(hs1.redis).toMatchObject({ enabled: true, port: 6380 });
+    expect((hs1.database as { name: string }).name).toBe("psycopg2");
+    expect(files.configs.hs2.federation_domain_whitelist, "hs2 allows hs1 by its delegated name").toContain("localhost");
+    const nginx = readFileSync(join(files.configDir, "production", "nginx.conf"), "utf8");
+    expect(nginx).toMatch(/listen 127\.0\.0\.1:443 ssl;/);
+    expect(nginx).toContain('"m.server":"localhost:8441"');
+    expect(readFileSync(files.targetFile, "utf8")).toContain("MXACCEPT_ADMIN_BASE_URL=https://localhost:8449");
+    const cmd = composeCommand();
+    if (!cmd) ctx.skip("neither 'docker compose' nor 'docker-compose' is installed (npm run setup installs Debian's docker-compose)");
+    const out = execFileSync(cmd![0]!, [...cmd!.slice(1), "-f", files.composeFile, "--profile", "production", "--profile", "postgres", "config"], { cwd: root, encoding: "utf8" });
+    const resolved = parse(out) as { services: Record<string, unknown> };
+    expect(Object.keys(resolved.services).sort()).toEqual(expect.arrayContaining(["hs1", "hs1-client1", "hs1-federation1", "hs1-media1", "hs2", "hs3", "nginx", "postgres", "redis"]));
   });
 });
 

@@ -85,6 +85,7 @@ describe("routing audit: no admin request is built against a client URL", () => 
       `await fetch(\`\${instance.adminUrl}/_synapse/admin/v1/server_version\`);`,
       `// public-surface probe: the admin API asked at the client URL on purpose`,
       `const probe = await raw(target.baseUrl, "_synapse/admin/v1/server_version");`,
+      `await this.expectResponse("delete the room", "DELETE", \`/_synapse/admin/v2/rooms/\${roomId}\`, () => confirm.click());`,
     ].join("\n"));
     expect(good.findings).toEqual([]);
     expect(good.probes).toHaveLength(1);

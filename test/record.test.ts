@@ -55,15 +55,63 @@ function reportFolder(opts: { figures?: boolean } = {}): { dir: string; results:
 }
 
 describe("how a requirement was proven", () => {
-  const base = { tests: [{ title: "t", status: "passed" as const, durationMs: 1 }], evidence: [] as unknown[] };
-  it("is live for an executed test without a declaration", () => expect(proofOf({ ...base, status: "passed" })).toEqual(["live"]));
-  it("reads proof (and the older mode) from the evidence", () => {
-    expect(proofOf({ ...base, status: "passed", evidence: [{ proof: "audit" }] })).toEqual(["audit"]);
-    expect(proofOf({ ...base, status: "passed", evidence: [{ mode: "audit" }, { proof: "live" }] })).toEqual(["live", "audit"]);
+  const reqOf = (outcomes: TestOutcome[], id: string) => aggregate(profile, outcomes).find((r) => r.id === id)!;
+  it("is live for an executed test without a declaration", () => expect(proofOf(reqOf([outcome("BUM-2.1.a1 x", "passed")], "BUM-2.1.a1"))).toEqual(["live"]));
+  it("reads proof (and the older mode) from each check's evidence, strongest first", () => {
+    expect(proofOf(reqOf([outcome("BUM-2.5.messages x", "passed", { evidence: [{ proof: "audit" }] })], "BUM-2.5.messages"))).toEqual(["audit"]);
+    expect(proofOf(reqOf([outcome("BUM-2.5.messages x", "passed", { evidence: [{ mode: "audit" }] }), outcome("BUM-2.5.messages y", "passed", { evidence: [{ proof: "live" }] })], "BUM-2.5.messages"))).toEqual(["live", "audit"]);
+    expect(proofOf(reqOf([outcome("BUM-7 x", "passed", { evidence: [{ proof: "calculation" }] })], "BUM-7"))).toEqual(["calculation"]);
+    expect(proofOf(reqOf([outcome("BUM-2.6 x", "passed", { evidence: [{ proof: "measurement" }] })], "BUM-2.6"))).toEqual(["measurement"]);
   });
   it("is manual for a manual requirement and none when nothing ran", () => {
-    expect(proofOf({ ...base, status: "manual" })).toEqual(["manual"]);
-    expect(proofOf({ status: "skipped", tests: [{ title: "t", status: "skipped", durationMs: 0 }], evidence: [] })).toEqual(["none"]);
+    expect(proofOf(reqOf([], "BUM-3.2.6"))).toEqual(["manual"]);
+    expect(proofOf(reqOf([outcome("BUM-2.4 x", "skipped", { annotations: [{ type: "skip", description: "no IdP" }] })], "BUM-2.4"))).toEqual(["none"]);
+  });
+});
+
+describe("the record of an incomplete run", () => {
+  const vsm = loadProfile("vodafone-secure-messenger");
+  const { dir, results } = reportFolder();
+  const requirements = aggregate(vsm, [outcome("VSM-1 instant messages", "passed", { file: "messaging/group-chat.spec.ts" })], {
+    catalogue: [{ file: "messaging/group-chat.spec.ts", describes: [], title: "VSM-1 instant messages" }, { file: "security/closed-group.spec.ts", describes: [], title: "VSM-1 closed user group: guest access is refused" }],
+    selection: { suites: ["messaging"] },
+  });
+  const html = renderRecord(recordInput(dir, { ...results, profile: vsm.id, selection: { suites: ["messaging"] }, requirements, summary: summarize(requirements) }, vsm));
+  const section = (lang: "de" | "en") => html.split(`<section class="lang" lang="${lang}"`)[1]!.split("</section>")[0]!;
+  const row = (lang: "de" | "en", id: string) => section(lang).split(`<td class="id">${id}</td>`)[1]!.split("</tbody>")[0]!;
+
+  it("shows incomplete, and every check of the id with its status and why, also the one that did not run", () => {
+    expect(row("de", "VSM-1")).toContain(">unvollständig<");
+    expect(row("en", "VSM-1")).toContain(">incomplete<");
+    expect(row("en", "VSM-1")).toContain("1 of 2 checks without a passing result");
+    expect(row("en", "VSM-1")).toMatch(/st-not-run">not run<\/span> VSM-1 closed user group: guest access is refused/);
+    expect(row("en", "VSM-1")).toContain("suite security not selected (--suite messaging)");
+    expect(row("de", "VSM-1")).toMatch(/nicht ausgeführt<\/span> VSM-1 closed user group/);
+    expect(row("de", "VSM-1")).toContain("Testbereich security nicht ausgewählt (--suite messaging)");
+    expect(row("en", "VSM-1")).toMatch(/st-passed">passed<\/span> VSM-1 instant messages <span class="dim">\[live\]/);
+    expect(section("en")).toContain("<code>--suite messaging</code>");
+  });
+  it("cannot be accepted: the decision block offers only 'not accepted', and the verdict names what is missing", () => {
+    for (const lang of ["de", "en"] as const) {
+      const decision = section(lang).split('<p class="decision">')[1]!.split("</p>")[0]!;
+      expect(decision).toContain(MESSAGES[lang].decisionBlocked.split(".")[0]);
+      expect(decision).not.toContain(MESSAGES[lang].decisionOptions);
+    }
+    expect(section("de")).toMatch(/Keine Prüfung ist fehlgeschlagen, der Nachweis ist aber unvollständig: 1 Anforderung ist nur teilweise nachgewiesen, \d+ Anforderungen sind nicht geprüft\./);
+    expect(section("en")).toMatch(/No check failed, but the examination is incomplete: 1 requirement is only partly proven, \d+ requirements were not checked\./);
+    expect(html).not.toContain("Keine Anforderung ist nicht bestanden");
+    expect(html).not.toMatch(/\b1 Anforderungen/);
+  });
+  it("offers 'accepted' only when nothing failed, is incomplete or skipped", () => {
+    const passedOnly = requirements.map((r) => (r.status === "manual" ? r : { ...r, status: "passed" as const, reason: undefined }));
+    const ok = renderRecord(recordInput(dir, { ...results, profile: vsm.id, requirements: passedOnly, summary: summarize(passedOnly) }, vsm));
+    expect(ok).toContain(MESSAGES.de.decisionOptions);
+    expect(ok).toContain(MESSAGES.en.verdictPass);
+    const failed = requirements.map((r) => (r.id === "VSM-7" ? { ...r, status: "failed" as const, reason: "login refused" } : r));
+    const bad = renderRecord(recordInput(dir, { ...results, profile: vsm.id, requirements: failed, summary: summarize(failed) }, vsm));
+    expect(bad).toContain("1 Anforderung ist nicht bestanden.");
+    expect(bad).toContain("1 requirement failed.");
+    expect(bad).not.toContain(MESSAGES.en.decisionOptions);
   });
 });
 

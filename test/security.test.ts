@@ -5,11 +5,12 @@ import https from "node:https";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { ensureTls } from "../src/stack/tls.ts";
 import { freePort } from "../src/stack/ports.ts";
 import { projectRoot } from "../src/config/paths.ts";
-import { acceptsVersion, tlsVersions, verifyChain, plainHttp, hsts } from "../src/security/transport.ts";
+import { acceptsVersion, tlsVersions, verifyChain, plainHttp, plainOutcome, hsts } from "../src/security/transport.ts";
+import { wrongPasswordsUntilThrottled, perAccount } from "../src/security/bruteforce.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN, adminPathsInSources } from "../src/security/admin-endpoints.ts";
 
 /**
@@ -24,7 +25,7 @@ const key = readFileSync(files.key);
 const cert = readFileSync(files.cert);
 const ca = readFileSync(files.caCert, "utf8");
 
-function listen(server: tls.Server | http.Server, host = "127.0.0.1"): Promise<number> {
+function listen(server: tls.Server | http.Server | net.Server, host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
 }
 
@@ -90,9 +91,132 @@ describe("transport probes", () => {
     expect((await plainHttp(`https://127.0.0.1:${await freePort()}`)).outcome).toBe("refused");
   });
 
+  /**
+   * One port that speaks TLS and plain HTTP, as nginx's `listen 443 ssl` does: a connection whose first byte is a
+   * TLS handshake record (0x16) goes to the TLS server, anything else to the plain handler.
+   */
+  function dualPort(plain: http.RequestListener): net.Server {
+    const tlsSide = https.createServer({ key, cert, minVersion: "TLSv1.2" }, (_req, res) => res.writeHead(200).end("{}"));
+    const plainSide = http.createServer(plain);
+    return net.createServer((socket) => {
+      socket.once("readable", () => {
+        const first = socket.read(1) as Buffer | null;
+        if (!first) return socket.destroy();
+        socket.unshift(first);
+        (first[0] === 0x16 ? tlsSide : plainSide).emit("connection", socket);
+      });
+    });
+  }
+
+  it("a TLS port answering a plaintext request with HTTP 400 refuses it; one serving content over plain HTTP serves it", async () => {
+    const refusing = dualPort((_req, res) => res.writeHead(400, { "Content-Type": "text/html" }).end("<h1>400 The plain HTTP request was sent to HTTPS port</h1>"));
+    const serving = dualPort((_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end('{"versions":["v1.11"]}'));
+    const toHttp = dualPort((req, res) => res.writeHead(302, { Location: `http://localhost${req.url}` }).end());
+    try {
+      const [r, s, h] = [`https://localhost:${await listen(refusing)}`, `https://localhost:${await listen(serving)}`, `https://localhost:${await listen(toHttp)}`];
+      for (const url of [r, s, h]) expect((await acceptsVersion(url, "TLSv1.3")).accepted, `${url} speaks TLS`).toBe(true);
+      expect(await plainHttp(r), "HTTP 400 to plaintext on the TLS port is a refusal").toMatchObject({ outcome: "refused", status: 400 });
+      expect(await plainHttp(s), "content over plain HTTP on the TLS port is served").toMatchObject({ outcome: "served", status: 200 });
+      expect(await plainHttp(h), "a redirect to plain http serves plain HTTP").toMatchObject({ outcome: "served", status: 302 });
+    } finally {
+      for (const srv of [refusing, serving, toHttp]) srv.close();
+    }
+  });
+
+  it("counts error statuses as refusals, content and redirects to anything but https as served", () => {
+    expect(plainOutcome(400, undefined)).toBe("refused");
+    expect(plainOutcome(403, undefined)).toBe("refused");
+    expect(plainOutcome(497, undefined)).toBe("refused");
+    expect(plainOutcome(503, undefined)).toBe("refused");
+    expect(plainOutcome(200, undefined)).toBe("served");
+    expect(plainOutcome(204, undefined)).toBe("served");
+    expect(plainOutcome(301, "https://example.org/")).toBe("redirect");
+    expect(plainOutcome(308, "HTTPS://example.org/")).toBe("redirect");
+    expect(plainOutcome(301, "http://example.org/")).toBe("served");
+    expect(plainOutcome(302, "/relative")).toBe("served");
+    expect(plainOutcome(302, undefined)).toBe("served");
+  });
+
   it("reads the HSTS max-age, and its absence", async () => {
     expect(await hsts(legacyUrl)).toMatchObject({ maxAge: 86400 });
     expect((await hsts(modernUrl)).header).toBeUndefined();
+  });
+});
+
+/**
+ * SEC-bruteforce's decision between a throttle of the account and a general limiter of the address, against a
+ * small login endpoint whose limits are chosen per case (the reference Synapse in both shapes is in
+ * test/security.e2e.test.ts): limits by source address, by the account's failed logins, or both.
+ */
+describe("SEC-bruteforce tells a throttle of the account from a general limiter", () => {
+  const passwords: Record<string, string> = { victim: "right-victim", bystander: "right-bystander" };
+  function loginServer(limits: { address?: number; failed?: number; failedPerAddress?: number; retryAfterMs?: number }): http.Server {
+    const byAddress = new Map<string, number>();
+    const failed = new Map<string, number>();
+    return http.createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => (text += c.toString()));
+      req.on("end", () => {
+        const reply = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+        if (req.url?.endsWith("/logout")) return reply(200, {});
+        const body = JSON.parse(text) as { identifier: { user: string }; password: string };
+        const user = body.identifier.user;
+        const addr = req.socket.remoteAddress ?? "";
+        const limited = { errcode: "M_LIMIT_EXCEEDED", error: "Too Many Requests", retry_after_ms: limits.retryAfterMs ?? 5000 };
+        byAddress.set(addr, (byAddress.get(addr) ?? 0) + 1);
+        if (limits.address !== undefined && byAddress.get(addr)! > limits.address) return reply(429, limited);
+        if (limits.failed !== undefined && (failed.get(user) ?? 0) >= limits.failed) return reply(429, limited);
+        if (limits.failedPerAddress !== undefined && (failed.get(`${user} ${addr}`) ?? 0) >= limits.failedPerAddress) return reply(429, limited);
+        if (passwords[user] === body.password) return reply(200, { access_token: `t-${user}`, user_id: `@${user}:x` });
+        failed.set(user, (failed.get(user) ?? 0) + 1);
+        failed.set(`${user} ${addr}`, (failed.get(`${user} ${addr}`) ?? 0) + 1);
+        return reply(403, { errcode: "M_FORBIDDEN", error: "Invalid username or password" });
+      });
+    });
+  }
+  const victim = { localpart: "victim", password: passwords.victim! };
+  const bystander = { localpart: "bystander", password: passwords.bystander! };
+  async function decide(limits: Parameters<typeof loginServer>[0]) {
+    const server = loginServer(limits);
+    try {
+      const base = `http://127.0.0.1:${await listen(server)}`;
+      const result = await wrongPasswordsUntilThrottled(base, "victim", 10);
+      expect(result.throttledAt, "throttled within 10").toBe(4);
+      return await perAccount(base, result, victim, bystander);
+    } finally {
+      server.close();
+    }
+  }
+
+  it("a limit on the account's failed logins: the account stays throttled from a second address", async () => {
+    const v = await decide({ failed: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
+  });
+
+  it("both limits on the same count: the account stays throttled from a second address", async () => {
+    const v = await decide({ address: 3, failed: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
+  });
+
+  it("a limit on the account's failed logins from one address: another account still logs in from that address", async () => {
+    const v = await decide({ failedPerAddress: 3 });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 200], ["other account, same address", 200]]);
+    expect(v.probes[0]!.sourceAddress).not.toBe(v.probes[1]!.sourceAddress);
+  });
+
+  it("a general limit on the address only: the attacked account logs in from a second address and the address is throttled for everyone, which fails the check", async () => {
+    const v = await decide({ address: 3 });
+    expect(v.verdict).toBe("general");
+    expect(v.reason).toMatch(/general limiter that does not count failed logins/);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 200], ["other account, same address", 429]]);
+  });
+
+  it("a probe later than the 429's retry_after_ms cannot decide", async () => {
+    const v = await decide({ address: 3, retryAfterMs: 0 });
+    expect(v.verdict, v.reason).toBe("undecided");
   });
 });
 

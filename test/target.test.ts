@@ -32,6 +32,10 @@ describe("target validation", () => {
     expect(t.timeScale).toBe(1);
     expect(t.partner).toBeUndefined();
   });
+  it("drives synapse-admin as the application portal unless the target names another kind, and names an unknown kind", () => {
+    expect(parseTarget(valid, "t.env").appPortalKind).toBe("synapse-admin");
+    expect(errorOf({ ...valid, MXACCEPT_APP_PORTAL_KIND: "my-portal" })).toMatch(/MXACCEPT_APP_PORTAL_KIND: must be a portal kind the harness drives: synapse-admin/);
+  });
   it("names a missing required key", () => {
     expect(errorOf({ MXACCEPT_SERVER_NAME: "example.org", MXACCEPT_ADMIN_TOKEN: "x".repeat(10) })).toMatch(/MXACCEPT_BASE_URL is missing/);
   });

@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { mxaccept } from "./helpers/cli.ts";
 import type { Results } from "../src/report/results.ts";
 
-/** Both directions for BUM-2.3: instances whose scanner does not scan fail it. */
+/**
+ * Both directions for BUM-2.3: instances whose scanner does not scan fail it; an instance that also scans at
+ * upload time (so the homeserver never holds, let alone serves, the infected plain file) passes it.
+ */
 
 function resultsIn(reports: string): Results {
   const [runId] = readdirSync(reports);
@@ -50,5 +53,32 @@ describe("virus checks fail an instance whose scanner does not scan", () => {
     expect(req?.reason).toMatch(/refused as not clean|scan result|does not serve a file it could not scan/);
     // Only the virus requirement is affected.
     expect(results.requirements.filter((r) => r.status === "failed").map((r) => r.id)).toEqual(["BUM-2.3"]);
+  });
+});
+
+describe("virus checks pass an instance that blocks infected files at upload", () => {
+  it("a homeserver that asks clamd at upload time (a Synapse module in front of the media store) passes BUM-2.3, infected plain files refused at upload", { timeout: 900_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mxa-virus-"));
+    const state = join(dir, "state");
+    const env = { MXACCEPT_STATE_DIR: state, MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+    // hs1 refuses infected uploads through stack/modules/mxaccept_upload_scan.py, asking the reference's clamd
+    // (its socket is in the state folder's scanner part). The overlay's module list replaces the generated one
+    // (the retention clock and the group size limit), which the virus suite does not use.
+    const overlay = join(dir, "upload-scan.yaml");
+    writeFileSync(overlay, [
+      "modules:",
+      "  - module: mxaccept_upload_scan.UploadScan",
+      "    config:",
+      `      clamd_socket: ${JSON.stringify(join(state, "scanner", "clamd.sock"))}`,
+      "",
+    ].join("\n"));
+    const run = await mxaccept(["run", "--suite", "virus", "--with", "scanner", "--overlay", overlay], env, 900_000);
+    const results = resultsIn(env.MXACCEPT_REPORTS_DIR);
+    const [req] = virusIds(results);
+    expect(req?.status, `${req?.reason ?? ""} ${run.stderr.slice(-2000)}`).toBe("passed");
+    expect(run.code).toBe(0);
+    // The plain infected files never reached the room: the homeserver refused them at upload.
+    expect(JSON.stringify(req?.evidence)).toMatch(/refused at upload by the homeserver/);
+    expect(JSON.stringify(req?.evidence)).not.toMatch(/served past the scanner|serves an unencrypted infected file/);
   });
 });

@@ -23,6 +23,7 @@ test("BUM-7 the price table reproduces the worked example, and the live instance
   expect(bill.billedUsers).toBeGreaterThanOrEqual(prices!.minimumBilledUsers);
   await evidence(testInfo, {
     requirement: "BUM-7",
+    proof: "calculation",
     workedExample: { users: example.users, storageGB: example.storageGB, total: formatEur(example.totalCents) },
     live: { note: usage.note, users: usage.users, storageGB: usage.storageGB, tier: bill.tier, lines: bill.lines.map((l) => ({ code: l.code, quantity: l.quantity, total: formatEur(l.totalCents) })), total: formatEur(bill.totalCents) },
   });

@@ -1,4 +1,6 @@
 import { test, expect } from "../../fixtures/browser.ts";
+import { looksGerman } from "../../fixtures/app-portal.ts";
+import { ElementWebLogin } from "../../fixtures/element-web.ts";
 import { evidence } from "../../fixtures/index.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
@@ -6,7 +8,8 @@ import { scaled } from "../../src/matrix/timeouts.ts";
 /**
  * BUM-3.1 (provisioning): the instance is discoverable on its domain (client and server well-known), the initial
  * admin account logs in and is a server admin, and the portal URLs the target names answer.
- * BUM-5.3.c (clients): the web client, when the target names one, loads in Chromium and shows its login.
+ * BUM-5.3.c (clients): the web client, when the target names one, loads in Chromium and shows its login page in
+ * German, offering what the homeserver offers (password form, SSO button; an SSO-only page is accepted).
  */
 
 function trimSlash(u: string): string {
@@ -52,12 +55,17 @@ test("BUM-3.1 the portal URLs answer", async ({ target }, testInfo) => {
   await evidence(testInfo, { answers });
 });
 
-test("BUM-5.3.c the web client loads in Chromium and shows its login", async ({ target, page, shot }, testInfo) => {
-  test.skip(!target.webClientUrl, "target file names no MXACCEPT_WEB_CLIENT_URL");
-  await page.goto(target.webClientUrl!);
-  // Element / BundesMessenger web: a sign-in button or the password login form.
-  const login = page.getByRole("link", { name: /Anmelden|Sign in/i }).or(page.getByRole("button", { name: /Anmelden|Sign in/i })).or(page.locator("input[type=password]"));
-  await expect(login.first(), "the web client shows its login").toBeVisible({ timeout: scaled(60_000) });
+test("BUM-5.3.c the web client runs in Chromium and shows its login in German", async ({ target, page, shot }, testInfo) => {
+  test.skip(!target.webClientUrl, "target file names no MXACCEPT_WEB_CLIENT_URL (the web client's URL, e.g. Element Web or BundesMessenger web): the web client is unproven in a browser");
+  const client = new ElementWebLogin(page, target.webClientUrl!);
+  await client.open();
+  const login = await client.read();
   await shot("web client login");
-  await evidence(testInfo, { webClient: target.webClientUrl, userAgent: await page.evaluate(() => navigator.userAgent) });
+  const { body } = await requestJson<{ flows: { type: string }[] }>(target.baseUrl, "GET", "_matrix/client/v3/login");
+  const offered = body.flows.map((f) => f.type);
+  expect(login.password || login.sso.length > 0, "the web client offers a login (user name and password, or SSO)").toBe(true);
+  if (offered.includes("m.login.sso")) expect(login.sso.length, "the homeserver offers SSO, and the web client shows its SSO button").toBeGreaterThan(0);
+  if (!offered.includes("m.login.password")) expect(login.password, "the homeserver offers no password login, and the web client shows no password form").toBe(false);
+  expect(looksGerman(login.labels), `the web client's login speaks German in a German browser (${login.labels.join(" | ")})`).toBe(true);
+  await evidence(testInfo, { webClient: target.webClientUrl, homeserverShown: login.homeserver, passwordForm: login.password, ssoButtons: login.sso, labels: login.labels, homeserverFlows: offered, userAgent: await page.evaluate(() => navigator.userAgent) });
 });

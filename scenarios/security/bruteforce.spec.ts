@@ -1,13 +1,18 @@
-import { test, expect, evidence } from "../../fixtures/index.ts";
-import { wrongPasswordsUntilThrottled } from "../../src/security/bruteforce.ts";
+import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
+import { wrongPasswordsUntilThrottled, perAccount } from "../../src/security/bruteforce.ts";
 
-test("SEC-bruteforce repeated wrong passwords for one account are throttled (429 with retry_after_ms) before the profile's number of attempts", async ({ users, profile }, testInfo) => {
+test("SEC-bruteforce repeated wrong passwords for one account are throttled (429 with retry_after_ms) before the profile's number of attempts, and the throttle is the account's (another account still logs in from that address, or the account stays throttled from another address)", async ({ users, profile }, testInfo) => {
   const max = profile.contract.bruteForceMaxAttempts;
   const victim = await users.create("victim");
+  const bystander = await users.create("bystander");
   const result = await wrongPasswordsUntilThrottled(victim.baseUrl, victim.localpart, max);
-  await evidence(testInfo, { requirement: "SEC-bruteforce", account: victim.userId, maxAttempts: max, ...result });
+  // Right after the 429 (the throttle lapses after retry_after_ms): is it the account's, or the address's?
+  const account = result.throttledAt !== undefined ? await perAccount(victim.baseUrl, result, victim, bystander) : undefined;
+  await evidence(testInfo, { requirement: "SEC-bruteforce", account: victim.userId, otherAccount: bystander.userId, maxAttempts: max, ...result, perAccount: account });
   expect(result.throttledAt, `no 429 within ${max} wrong passwords for one account`).toBeDefined();
   const last = result.attempts.at(-1)!;
   expect(last.errcode).toBe("M_LIMIT_EXCEEDED");
   expect(last.retryAfterMs, "the 429 says when to retry (retry_after_ms)").toBeGreaterThan(0);
+  expect(account!.verdict, account!.reason).not.toBe("general");
+  if (account!.verdict === "undecided") inconclusive(testInfo, account!.reason);
 });

@@ -23,6 +23,7 @@ test("BUM-2.6 storage is measured per user and in total; the pooled allowance an
   const extensionSteps = Math.max(0, Math.ceil((usage.mediaBytes - allowanceBytes) / stepBytes));
   await evidence(testInfo, {
     requirement: "BUM-2.6",
+    proof: "measurement",
     users: usage.users,
     customerMediaBytes: usage.mediaBytes,
     harnessMediaBytes: usage.harnessBytes,

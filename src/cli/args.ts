@@ -20,6 +20,8 @@ export const STACK_OPTIONS = {
   "size-scale": { type: "string" },
   "group-limit": { type: "string" },
   "state-dir": { type: "string" },
+  topology: { type: "string" },
+  "overlay-nginx": { type: "string" },
 } as const;
 
 export function list(value: string | undefined): string[] | undefined {

@@ -11,6 +11,9 @@ import { stackUp, stackDown, runningStack } from "../stack/native.ts";
 import { readResults } from "../report/playwright-reporter.ts";
 import { contextEnv, type RunContext } from "../report/run-context.ts";
 import { formatTable } from "../report/table.ts";
+import { verdictLine } from "../report/results.ts";
+import { listCatalogue, writeCatalogue } from "../report/catalogue.ts";
+import { completeAllureResults } from "../report/allure.ts";
 import { scrubSecrets } from "../report/scrub.ts";
 import { captureInstance } from "../report/fingerprint.ts";
 import { writeAcceptanceRecord } from "../report/acceptance.ts";
@@ -18,7 +21,9 @@ import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight } from "./preflight.ts";
 
-const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]";
+const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";
+/** Exit code of `run --strict` when no requirement failed but one is incomplete or skipped (1: a requirement failed). */
+export const EXIT_NOT_PROVEN = 3;
 /** Suites that need the reference instance's IdP: `run` starts it `--with keycloak` for them. */
 const IDP_SUITES = ["identity", "portals"];
 const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
@@ -27,7 +32,7 @@ function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): 
   const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
   if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm install' and retry.");
   return new Promise((res) => {
-    const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), ...extraArgs], {
+    const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), "--pass-with-no-tests", ...extraArgs], {
       cwd: projectRoot(),
       stdio: "inherit",
       env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}) },
@@ -54,6 +59,7 @@ export async function runCommand(args: string[]): Promise<number> {
     suite: { type: "string" },
     grep: { type: "string" },
     "keep-data": { type: "boolean" },
+    strict: { type: "boolean" },
     workers: { type: "string" },
   }, USAGE);
   const suites = list(values.suite);
@@ -79,13 +85,16 @@ export async function runCommand(args: string[]): Promise<number> {
     if (interrupted) throw new UserError(`interrupted (${interrupted}): stopped before the end; what this run created is being removed.`, 130);
   };
 
+  // The catalogue (every check, run or not) is listed while the instance starts: results.json names what did not run.
+  let catalogue: ReturnType<typeof listCatalogue> | undefined;
   let startedStack: string | undefined;
   let targetFile: string;
-  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit"] as const;
+  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx"] as const;
   if (values.target) {
     const used = stackFlags.find((f) => values[f] !== undefined);
     if (used) throw new UserError(`--${used} configures the embedded instance and cannot be used with --target; drop one of them.`);
     targetFile = resolve(values.target);
+    catalogue = listCatalogue(targetFile);
   } else {
     const opts = stackOptions(values);
     const running = runningStack(opts.stateDir);
@@ -99,6 +108,7 @@ export async function runCommand(args: string[]): Promise<number> {
       // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
       if (values.with === undefined && (!suites || suites.includes("virus"))) opts.with = ["scanner"];
       if (!suites || suites.some((s) => IDP_SUITES.includes(s))) opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
+      catalogue = listCatalogue(join(opts.stateDir, "target.env"));
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();
@@ -118,6 +128,15 @@ export async function runCommand(args: string[]): Promise<number> {
     mkdirSync(reportDir, { recursive: true });
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
+    // Written when listed (the reporter waits for it at the end of the scenarios), so the run does not wait for it.
+    const listed = (catalogue ?? listCatalogue(targetFile)).then((c) => {
+      try {
+        writeCatalogue(reportDir, c);
+        console.error(`catalogue: ${c.entries.length} checks (${c.source}, ${(c.ms / 1000).toFixed(1)} s)${c.problem ? `; ${c.problem}` : ""}`);
+      } catch (e) {
+        console.error(`catalogue.json could not be written (${(e as Error).message.split("\n")[0]}): the results name the checks that did not run from a static scan`);
+      }
+    });
 
     const t0 = performance.now();
     checkInterrupted();
@@ -125,7 +144,9 @@ export async function runCommand(args: string[]): Promise<number> {
     const restarts = target.embedded && target.crossTenant === "off" && (!suites || suites.includes("federation"));
     const workers = values.workers ?? (restarts && (!suites || suites.length > 1) ? "1" : undefined);
     if (workers === "1" && !values.workers) console.error("one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers");
-    const code = await runPlaywright(ctx, values.grep ? ["--grep", values.grep] : [], workers);
+    // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
+    const code = await runPlaywright(ctx, [], workers);
+    await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
     writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(target), null, 2));
@@ -147,13 +168,24 @@ export async function runCommand(args: string[]): Promise<number> {
     const results = readResults(reportDir);
     console.log(formatTable(results));
     try {
+      completeAllureResults(join(reportDir, "allure-results"), results);
+    } catch (e) {
+      console.error(`allure-results: the checks that did not run could not be added (${(e as Error).message.split("\n")[0]})`);
+    }
+    try {
       const rec = await writeAcceptanceRecord(reportDir, "auto");
       console.error(`acceptance record written in ${(rec.ms / 1000).toFixed(1)} s: ${rec.html}${rec.pdf ? ` and ${rec.pdf}` : " (no PDF: Chromium not installed)"}`);
     } catch (e) {
       console.error(`the acceptance record could not be written (${(e as Error).message.split("\n")[0]}): retry with 'mxaccept report --run ${runId}'.`);
     }
     console.log(`report: ${reportDir}`);
-    return results.summary.failed === 0 && code === 0 ? 0 : 1;
+    // Exit 1: a requirement failed (or the scenarios ended in an error outside any check); --strict: 3 when a
+    // requirement is incomplete or skipped. The last line is the verdict.
+    const s = results.summary;
+    const crashed = code !== 0 && s.failed === 0;
+    console.log(verdictLine(s, crashed ? `the scenarios ended with exit ${code} outside any check: see the output above` : undefined));
+    if (s.failed || crashed) return 1;
+    return values.strict && (s.incomplete || s.skipped) ? EXIT_NOT_PROVEN : 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

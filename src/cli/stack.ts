@@ -5,8 +5,9 @@ import { stateDir } from "../config/paths.ts";
 import { UserError } from "../config/errors.ts";
 import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/native.ts";
 import { parse, STACK_OPTIONS, list, scale } from "./args.ts";
+import { parseTopology } from "../stack/topology/production.ts";
 
-const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--state-dir D]";
+const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--topology simple|production] [--overlay-nginx F] [--state-dir D]";
 
 function groupLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -24,6 +25,8 @@ export function stackOptions(values: Record<string, string | boolean | undefined
     timeScale: scale("time-scale", v["time-scale"]),
     sizeScale: scale("size-scale", v["size-scale"]),
     groupSizeLimit: groupLimit(v["group-limit"]),
+    topology: parseTopology(v.topology),
+    ...(v["overlay-nginx"] ? { nginxOverlay: v["overlay-nginx"] } : {}),
   };
 }
 
@@ -34,8 +37,11 @@ export async function stackCommand(args: string[]): Promise<number> {
   if (sub === "up") {
     const t0 = performance.now();
     const state = await stackUp({ ...opts, log: (l) => console.error(l) });
-    console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, time scale ${state.timeScale}, size scale ${state.sizeScale})`);
-    for (const s of state.servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  logs ${s.dir}`);
+    console.log(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s (profile ${state.profile}, topology ${state.topology ?? "simple"}, time scale ${state.timeScale}, size scale ${state.sizeScale})`);
+    for (const s of state.servers) {
+      console.log(`  ${s.role}  ${s.serverName}  ${s.baseUrl}${s.adminUrl ? `  admin ${s.adminUrl}` : ""}  pid ${s.pid}  logs ${s.dir}`);
+      for (const w of s.workers ?? []) console.log(`  ${s.role} worker ${w.name}  http://127.0.0.1:${w.port}  pid ${w.pid}`);
+    }
     for (const p of state.parts ?? []) console.log(`  ${p.part}  ${p.name}  pid ${p.pid}${p.log ? `  log ${p.log}` : ""}`);
     console.log(`target file: ${state.targetFile}  (mxaccept run --target ${state.targetFile})`);
     return 0;
@@ -48,9 +54,10 @@ export async function stackCommand(args: string[]): Promise<number> {
   }
   if (sub === "compose") {
     // docker-compose.yml at the project root and its config in stack/compose/, from the native launcher's generator.
-    const files = writeCompose(projectRoot(), opts.profile);
-    console.log(`wrote ${files.composeFile} and ${files.configDir}/ (profile ${opts.profile})`);
-    console.log(`start it with 'docker compose up -d', then 'mxaccept run --target ${files.targetFile}'`);
+    const files = writeCompose(projectRoot(), opts.profile, { topology: opts.topology });
+    console.log(`wrote ${files.composeFile} and ${files.configDir}/ (profile ${opts.profile}, topology ${opts.topology ?? "simple"})`);
+    const up = opts.topology === "production" ? "docker compose --profile production --profile postgres up -d" : "docker compose up -d";
+    console.log(`start it with '${up}', then 'mxaccept run --target ${files.targetFile}'`);
     return 0;
   }
   if (sub === "status") {
@@ -59,10 +66,14 @@ export async function stackCommand(args: string[]): Promise<number> {
       console.log(`no reference instance in ${opts.stateDir}`);
       return 1;
     }
-    console.log(`profile ${state.profile}, started ${state.startedAt}, time scale ${state.timeScale}`);
-    for (const s of servers) console.log(`  ${s.role}  ${s.baseUrl}  pid ${s.pid}  ${s.alive ? (s.healthy ? "healthy" : "running, not answering") : "not running"}`);
+    console.log(`profile ${state.profile}, topology ${state.topology ?? "simple"}, started ${state.startedAt}, time scale ${state.timeScale}`);
+    const health = (alive: boolean, healthy: boolean) => (alive ? (healthy ? "healthy" : "running, not answering") : "not running");
+    for (const s of servers) {
+      console.log(`  ${s.role}  ${s.baseUrl}${s.adminUrl ? `  admin ${s.adminUrl}` : ""}  pid ${s.pid}  ${health(s.alive, s.healthy)}`);
+      for (const w of s.workers) console.log(`  ${s.role} worker ${w.name}  http://127.0.0.1:${w.port}  pid ${w.pid}  ${health(w.alive, w.healthy)}`);
+    }
     for (const p of parts) console.log(`  ${p.part}  ${p.name}  pid ${p.pid}  ${p.alive ? "running" : "not running"}`);
-    return servers.every((s) => s.healthy) && parts.every((p) => p.alive) ? 0 : 1;
+    return servers.every((s) => s.healthy && s.workers.every((w) => w.healthy)) && parts.every((p) => p.alive) ? 0 : 1;
   }
   throw new UserError(`unknown stack command "${sub ?? ""}"; usage: ${USAGE}`);
 }

@@ -47,6 +47,7 @@ const keys = {
   MXACCEPT_IDM_PORTAL_URL: url.optional(),
   MXACCEPT_ADMIN_API_URL: url.optional(),
   MXACCEPT_APP_PORTAL_URL: url.optional(),
+  MXACCEPT_APP_PORTAL_KIND: z.enum(["synapse-admin"], { message: "must be a portal kind the harness drives: synapse-admin" }).default("synapse-admin"),
   MXACCEPT_WEB_CLIENT_URL: url.optional(),
   MXACCEPT_DESTRUCTIVE: z.enum(["allow", "deny"]).default("deny"),
   MXACCEPT_EMBEDDED: z.enum(["0", "1"]).default("0"),
@@ -98,6 +99,8 @@ export interface Target extends HomeserverTarget {
   };
   idmPortalUrl?: string;
   appPortalUrl?: string;
+  /** Which application management portal appPortalUrl is (selects its page object); default synapse-admin. */
+  appPortalKind: "synapse-admin";
   webClientUrl?: string;
   /** Where the Synapse admin API answers (the API of the application management portal); default: baseUrl. */
   adminApiUrl: string;
@@ -184,6 +187,7 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
       : undefined,
     idmPortalUrl: env.MXACCEPT_IDM_PORTAL_URL,
     appPortalUrl: env.MXACCEPT_APP_PORTAL_URL,
+    appPortalKind: env.MXACCEPT_APP_PORTAL_KIND,
     webClientUrl: env.MXACCEPT_WEB_CLIENT_URL,
     adminApiUrl: env.MXACCEPT_ADMIN_API_URL ?? env.MXACCEPT_ADMIN_BASE_URL ?? env.MXACCEPT_BASE_URL,
     destructive: env.MXACCEPT_DESTRUCTIVE === "allow",

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listProfiles, loadProfile } from "../config/profile.ts";
 import { projectRoot } from "../config/paths.ts";
-import { requirementIds } from "../report/results.ts";
+import { checkText as titleCheckText, requirementIds, suiteOfFile } from "../report/results.ts";
 
 /**
  * The README's requirements table, generated from the profiles and the scenario titles so it cannot drift:
@@ -43,9 +43,11 @@ function cell(s: string): string {
 
 /** The check a title describes: the title without its leading requirement ids. */
 function checkText(t: ScenarioTitle): string {
-  let s = t.title;
-  for (const id of t.ids) s = s.replace(id, "");
-  return s.replace(/^[\s,;:]+/, "").trim();
+  return titleCheckText(t.title);
+}
+
+function suiteOf(t: ScenarioTitle): string {
+  return suiteOfFile(t.file.replace(/^scenarios\//, ""));
 }
 
 export function requirementsTable(root = projectRoot()): string {
@@ -62,6 +64,8 @@ export function requirementsTable(root = projectRoot()): string {
         ? `manual: ${r.manualReason!.en}`
         : tests.length
           ? tests.map((t) => `${checkText(t)} (\`${t.file.replace(/^scenarios\//, "")}\`)`).join("; ")
+            // A check in another suite than the requirement's: selecting only the requirement's suite leaves it incomplete.
+            + (tests.some((t) => suiteOf(t) !== r.suite) ? ` — ${tests.length} checks in suites ${[...new Set(tests.map(suiteOf))].join(", ")}: the id passes only when all ran` : "")
           : "no check yet (reported skipped)";
       lines.push(`| ${r.id} | ${profile.prefix} | ${r.suite} | ${cell(r.title.en)} | ${cell(check)} |`);
     }

@@ -42,15 +42,21 @@ function sdkLogger(prefix: string): Logger {
 
 export async function waitForSyncPrepared(client: MatrixClient, timeoutMs = 60_000): Promise<void> {
   if (client.isInitialSyncComplete()) return;
+  let lastError = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`initial sync of ${client.getUserId()} did not complete`)), timeoutMs);
-    const onSync = (state: SyncState) => {
+    const timer = setTimeout(() => {
+      client.off(ClientEvent.Sync, onSync);
+      reject(new Error(`initial sync of ${client.getUserId()} did not complete${lastError ? `: the last /sync failed with ${lastError}` : ""}`));
+    }, timeoutMs);
+    const onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: Error & { httpStatus?: number; errcode?: string } }) => {
       if (state === SyncState.Prepared || state === SyncState.Syncing) {
         clearTimeout(timer);
         client.off(ClientEvent.Sync, onSync);
         resolve();
       } else if (state === SyncState.Error) {
-        // keep waiting: the SDK retries; the timer bounds it
+        // keep waiting: the SDK retries; the timer bounds it. What the server answered goes into the reason.
+        const e = data?.error;
+        if (e) lastError = `${e.httpStatus ? `HTTP ${e.httpStatus}` : "no HTTP answer"}${e.errcode ? ` ${e.errcode}` : ""} (${e.message.split("\n")[0]})`;
       }
     };
     client.on(ClientEvent.Sync, onSync);

@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { projectRoot } from "../config/paths.ts";
+import { loadProfile } from "../config/profile.ts";
+import type { CheckResult, Results } from "./results.ts";
 
 /**
  * Renders a run's allure-results/ to HTML with allure-commandline (Java). Requirement ids arrive as labels
@@ -50,4 +53,75 @@ export async function renderAllure(reportDir: string, opts: { historyDir?: strin
     cpSync(join(out, "history"), join(opts.historyDir, "history"), { recursive: true });
   }
   return out;
+}
+
+/**
+ * Completes a run's allure-results with the requirement view (called by `mxaccept run` after the scenarios):
+ * every check that did not run gets a result of its own (status `skipped`, the reason why as its message, the
+ * requirement ids as labels), and a check that ran but was inconclusive is marked `unknown` with its reason, so
+ * Allure does not count it as passed. Allure-playwright wrote the results of the executed tests.
+ */
+export function completeAllureResults(resultsDir: string, results: Results): { added: number; marked: number } {
+  mkdirSync(resultsDir, { recursive: true });
+  const checks = new Map<string, { check: CheckResult; ids: string[] }>();
+  for (const r of results.requirements) {
+    for (const t of r.tests) {
+      const k = `${t.file ?? ""}\u0000${t.title}`;
+      const seen = checks.get(k);
+      if (seen) seen.ids.push(r.id);
+      else checks.set(k, { check: t, ids: [r.id] });
+    }
+  }
+  let marked = 0;
+  const inconclusive = new Map([...checks.values()].filter((c) => c.check.status === "inconclusive").map((c) => [c.check.title, c.check]));
+  if (inconclusive.size) {
+    for (const f of readdirSync(resultsDir).filter((n) => n.endsWith("-result.json"))) {
+      const path = join(resultsDir, f);
+      const res = JSON.parse(readFileSync(path, "utf8")) as { name?: string; status?: string; statusDetails?: { message?: string } };
+      const c = res.name ? inconclusive.get(res.name) : undefined;
+      if (!c || res.status !== "passed") continue;
+      res.status = "unknown";
+      res.statusDetails = { ...res.statusDetails, message: `inconclusive: ${c.reason ?? ""}` };
+      writeFileSync(path, JSON.stringify(res));
+      marked++;
+    }
+  }
+  let added = 0;
+  const now = Date.parse(results.finishedAt) || Date.now();
+  // The fixtures label executed tests with the profile's title as epic: the same here.
+  let epic = results.profile;
+  try {
+    epic = loadProfile(results.profile).title.en;
+  } catch {
+    /* a profile no longer there: its id */
+  }
+  for (const { check, ids } of checks.values()) {
+    if (check.status !== "not-run") continue;
+    const uuid = randomUUID();
+    const suite = check.file?.split("/")[0] ?? "";
+    const result = {
+      uuid,
+      historyId: createHash("md5").update(`${check.file ?? ""}#${check.title}`).digest("hex"),
+      name: check.title,
+      fullName: `${check.file ?? ""}#${check.title}`,
+      status: "skipped",
+      statusDetails: { message: `not run: ${check.reason ?? ""}` },
+      stage: "finished",
+      start: now,
+      stop: now,
+      labels: [
+        { name: "epic", value: epic },
+        { name: "feature", value: suite },
+        { name: "suite", value: suite },
+        ...ids.flatMap((id) => [{ name: "requirement", value: id }, { name: "story", value: id }]),
+      ],
+      links: [],
+      parameters: [],
+      steps: [],
+      attachments: [],
+    };
+    writeFileSync(join(resultsDir, `${uuid}-result.json`), JSON.stringify(result));
+    added++;
+  }
+  return { added, marked };
 }

@@ -1,17 +1,22 @@
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { Reporter, FullConfig, Suite, TestCase, TestResult } from "@playwright/test/reporter";
 import { loadProfile, type Profile } from "../config/profile.ts";
 import { loadTarget, targetSecrets, type Target } from "../config/target.ts";
 import { deployment } from "../config/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { requestJson } from "../matrix/http.ts";
+import { projectRoot } from "../config/paths.ts";
 import { aggregate, summarize, redact, type Results, type TestOutcome } from "./results.ts";
 import { runContext } from "./run-context.ts";
+import { readCatalogue } from "./catalogue.ts";
+import { junitXml } from "./junit.ts";
+import { timeoutFactor } from "../matrix/timeouts.ts";
 
 /**
- * Playwright reporter that writes results.json: tests are mapped to requirement ids by their titles, and every
- * requirement of the profile appears once. Tests whose ids are all outside the profile are left out.
+ * Playwright reporter that writes results.json and junit.xml: tests are mapped to requirement ids by their titles,
+ * every requirement of the profile appears once, and every check of it: those that ran from Playwright, those
+ * that did not from the run's catalogue (catalogue.json, src/report/catalogue.ts), with why.
  */
 export default class ResultsReporter implements Reporter {
   #outcomes = new Map<string, TestOutcome>();
@@ -41,12 +46,15 @@ export default class ResultsReporter implements Reporter {
         evidence.push({ attachment: a.name, path: a.path });
       }
     }
-    const status = result.status === "passed" ? "passed" : result.status === "skipped" ? "skipped" : "failed";
+    const status = result.status === "passed" || result.status === "skipped" || result.status === "interrupted" ? result.status : "failed";
     const error = result.errors.map((e) => e.message ?? e.value ?? "").filter(Boolean).join("\n") || (status === "failed" ? `test ${result.status}` : undefined);
     // A retried test is reported by its last attempt.
+    const describes: string[] = [];
+    for (let s: Suite | undefined = test.parent; s && s.type === "describe"; s = s.parent) if (s.title) describes.unshift(s.title);
     this.#outcomes.set(test.id, {
       title: test.title,
-      file: test.location.file,
+      file: relative(join(projectRoot(), "scenarios"), test.location.file).split(sep).join("/"),
+      describes,
       status,
       durationMs: result.duration,
       startedAt: result.startTime.toISOString(),
@@ -58,18 +66,24 @@ export default class ResultsReporter implements Reporter {
 
   async onEnd(): Promise<void> {
     const ctx = runContext();
-    const requirements = aggregate(this.#profile, [...this.#outcomes.values()], ctx.grep ? `not selected by --grep ${ctx.grep}` : "no check implemented");
+    const selection = { ...(ctx.suites ? { suites: ctx.suites } : {}), ...(ctx.grep ? { grep: ctx.grep } : {}) };
+    // `mxaccept run` lists the catalogue while the scenarios run: wait for it (a minute at most, scaled).
+    const catalogue = await readCatalogue(ctx.reportDir, 60_000 * timeoutFactor());
+    const requirements = aggregate(this.#profile, [...this.#outcomes.values()], { catalogue: catalogue.entries, selection });
     const results: Results = {
       runId: ctx.runId,
       startedAt: this.#startedAt,
       finishedAt: new Date().toISOString(),
       profile: this.#profile.id,
       target: { baseUrl: this.#target.baseUrl, serverName: this.#target.serverName, serverVersion: this.#serverVersion },
+      selection,
       requirements,
       summary: summarize(requirements),
     };
     mkdirSync(ctx.reportDir, { recursive: true });
-    writeFileSync(join(ctx.reportDir, "results.json"), redact(JSON.stringify(results, null, 2), targetSecrets(this.#target)));
+    const secrets = targetSecrets(this.#target);
+    writeFileSync(join(ctx.reportDir, "results.json"), redact(JSON.stringify(results, null, 2), secrets));
+    writeFileSync(join(ctx.reportDir, "junit.xml"), redact(junitXml(results), secrets));
   }
 
   printsToStdio(): boolean {

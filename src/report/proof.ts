@@ -1,32 +1,22 @@
-import type { RequirementResult } from "./results.ts";
+import type { CheckProof, RequirementResult } from "./results.ts";
 
 /**
- * "How proven" for the acceptance record, from a requirement's status and evidence.
+ * "How proven" for the acceptance record, from a requirement's status and its checks.
  *
- * Convention for scenarios: a piece of evidence (`evidence(testInfo, {...})` in fixtures/index.ts) may carry
- * `proof: "live" | "audit"`:
- *   - `live`  the harness made the instance do the thing and observed the outcome (the default for executed tests);
- *   - `audit` a read-only inspection of what the instance stores or reports (e.g. retention against a target).
- * The older field `mode: "live" | "audit"` (retention evidence) is read the same way. A requirement the profile
- * marks `check: manual`, or whose tests declared it unobservable (annotation "manual"), is `manual`. A requirement
- * no test executed has no proof (`none`).
+ * Each check carries its own proof kind (src/report/results.ts `checkOf`): the strongest kind its evidence names
+ * (`evidence(testInfo, { proof: … })` in fixtures/index.ts, or the older `mode` of retention evidence), `live`
+ * for an executed check that names none, `manual` for a check that declared itself unobservable, `none` for a
+ * check that did not run or skipped itself. A requirement's proof is the kinds of its executed checks (passed,
+ * failed or inconclusive), strongest first; `manual` for a manual requirement; `none` when no check executed.
  */
 
-export type Proof = "live" | "audit" | "manual" | "none";
+export type Proof = CheckProof;
 
-function declared(e: unknown): Proof | undefined {
-  if (!e || typeof e !== "object") return undefined;
-  const o = e as Record<string, unknown>;
-  const v = o.proof ?? o.mode;
-  return v === "live" || v === "audit" ? v : undefined;
-}
+const ORDER: Proof[] = ["live", "audit", "config", "measurement", "calculation", "manual"];
 
-/** The kinds of proof behind a requirement, in a fixed order (live before audit); one element in most cases. */
-export function proofOf(req: Pick<RequirementResult, "status" | "tests" | "evidence">): Proof[] {
+export function proofOf(req: Pick<RequirementResult, "status" | "tests">): Proof[] {
   if (req.status === "manual") return ["manual"];
-  const executed = req.tests.some((t) => t.status === "passed" || t.status === "failed");
-  if (!executed) return ["none"];
-  const kinds = new Set(req.evidence.map(declared).filter((p): p is Proof => !!p));
-  if (kinds.size === 0) return ["live"];
-  return (["live", "audit"] as const).filter((k) => kinds.has(k));
+  const kinds = new Set(req.tests.filter((t) => t.status === "passed" || t.status === "failed" || t.status === "inconclusive").map((t) => t.proof));
+  const out = ORDER.filter((k) => kinds.has(k));
+  return out.length ? out : ["none"];
 }

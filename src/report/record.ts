@@ -3,8 +3,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { extname, isAbsolute, join, relative } from "node:path";
 import type { Profile } from "../config/profile.ts";
 import { projectRoot } from "../config/paths.ts";
-import { type Lang, msg, reasonText, type MessageKey } from "./i18n.ts";
-import type { RequirementResult, Results } from "./results.ts";
+import { type Lang, msg, count, reasonText, type MessageKey } from "./i18n.ts";
+import type { RequirementResult, Results, Summary } from "./results.ts";
 import { proofOf } from "./proof.ts";
 import type { InstanceInfo } from "./fingerprint.ts";
 import { loadFigures, type LoadedFigures, type Figure } from "./figures.ts";
@@ -95,10 +95,13 @@ function screenshotHtml(ev: { attachment: string; path: string }, input: RecordI
 }
 
 function evidenceHtml(req: RequirementResult, input: RecordInput, lang: Lang): string {
-  // Skipped tests add nothing the requirement's reason does not already say.
-  const tests = req.tests.filter((t) => t.status !== "skipped").map((t) => {
-    const started = t.startedAt;
-    return `<li><span class="st st-${t.status}">${esc(msg(lang, `status_${t.status}` as MessageKey))}</span> ${esc(t.title)} <span class="dim">(${durationText(t.durationMs)}${started ? `, ${utc(started)}` : ""})</span></li>`;
+  // Every check of the requirement, also those that did not run or skipped themselves, with its proof and why.
+  const tests = req.tests.map((t) => {
+    const executed = t.status !== "not-run" && t.status !== "skipped";
+    const when = executed ? ` <span class="dim">(${durationText(t.durationMs)}${t.startedAt ? `, ${utc(t.startedAt)}` : ""})</span>` : "";
+    const proof = t.proof && t.proof !== "none" ? ` <span class="dim">[${esc(msg(lang, `proof_${t.proof}` as MessageKey))}]</span>` : "";
+    const why = t.status !== "passed" && t.reason ? `<div class="reason">${esc(reasonText(lang, t.reason))}</div>` : "";
+    return `<li><span class="st st-${t.status}">${esc(msg(lang, `check_${t.status}` as MessageKey))}</span> ${esc(t.title)}${proof}${when}${why}</li>`;
   });
   const items = req.evidence.map((e) => {
     if (e && typeof e === "object" && "attachment" in e && "path" in e) return `<li>${screenshotHtml(e as { attachment: string; path: string }, input, lang)}</li>`;
@@ -128,6 +131,9 @@ function requirementRows(input: RecordInput, lang: Lang): string {
     const reqTitle = pr ? pr.title[lang] : r.title;
     let reason = reasonText(lang, r.reason ?? "");
     if (r.status === "manual" && pr?.manualReason) reason = pr.manualReason[lang];
+    // An incomplete requirement's checks say one by one what is missing; a skipped one's say why in each language.
+    if (r.status === "incomplete") reason = msg(lang, "reasonIncomplete", { open: r.tests.filter((t) => t.status !== "passed").length, total: r.tests.length });
+    if (r.status === "skipped" && r.tests.length) reason = [...new Set(r.tests.map((t) => reasonText(lang, t.reason ?? "")))].filter(Boolean).join("; ");
     const proof = proofOf(r).map((p) => msg(lang, `proof_${p}` as MessageKey)).join(" + ");
     const ev = evidenceHtml(r, input, lang);
     return `<tbody class="req"><tr class="row-${r.status}"><td class="id">${esc(r.id)}</td><td>${esc(reqTitle)}${reason ? `<div class="reason">${esc(msg(lang, "reason"))}: ${esc(reason)}</div>` : ""}</td>`
@@ -186,6 +192,7 @@ function instanceHtml(input: RecordInput, lang: Lang): string {
     ["fingerprint", fp],
     ["profile", `${esc(profile.title[lang])} (<code>${esc(profile.id)}</code>)`],
     ["runId", `<code>${esc(results.runId)}</code>`],
+    ["selection", selectionText(input, lang)],
     ["date", `${esc(utc(results.startedAt))} – ${esc(utc(results.finishedAt))}`],
     ["duration", esc(durationText(Date.parse(results.finishedAt) - Date.parse(results.startedAt)))],
     ["harness", `mxaccept ${esc(harness.version)}${harness.commit ? ` (<code>${esc(harness.commit)}</code>)` : ""}`],
@@ -193,27 +200,50 @@ function instanceHtml(input: RecordInput, lang: Lang): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(msg(lang, k))}</th><td>${v}</td></tr>`).join("")}</table>`;
 }
 
-function signOffHtml(lang: Lang): string {
+/** Whether the record may offer "accepted": nothing failed, incomplete or skipped. */
+export function acceptable(s: Summary): boolean {
+  return !s.failed && !s.incomplete && !s.skipped;
+}
+
+function signOffHtml(lang: Lang, s: Summary): string {
   const party = (role: MessageKey) => `<div class="party"><h3>${esc(msg(lang, role))}</h3><table class="sign"><tr><th>${esc(msg(lang, "name"))}</th><td></td></tr><tr><th>${esc(msg(lang, "place"))}</th><td></td></tr><tr><th>${esc(msg(lang, "signature"))}</th><td class="sig"></td></tr></table></div>`;
-  return `<p>${esc(msg(lang, "signOffIntro"))}</p><p><b>${esc(msg(lang, "decision"))}:</b> ${esc(msg(lang, "decisionOptions"))}</p><div class="parties">${party("roleSupplier")}${party("roleCustomer")}</div>`;
+  const decision = acceptable(s) ? msg(lang, "decisionOptions") : msg(lang, "decisionBlocked");
+  return `<p>${esc(msg(lang, "signOffIntro"))}</p><p class="decision"><b>${esc(msg(lang, "decision"))}:</b> ${esc(decision)}</p><div class="parties">${party("roleSupplier")}${party("roleCustomer")}</div>`;
+}
+
+/** The summary's one sentence: failed, else incomplete (what is missing), else passed. */
+export function verdictText(lang: Lang, s: Summary): string {
+  if (s.failed) return count(lang, "verdictFail", s.failed);
+  if (s.incomplete || s.skipped) {
+    const parts = [s.incomplete ? count(lang, "partIncomplete", s.incomplete) : "", s.skipped ? count(lang, "partSkipped", s.skipped) : ""].filter(Boolean);
+    return msg(lang, "verdictIncomplete", { open: parts.join(", ") });
+  }
+  return msg(lang, "verdictPass");
+}
+
+function selectionText(input: RecordInput, lang: Lang): string {
+  const sel = input.results.selection;
+  if (!sel?.suites && !sel?.grep) return esc(msg(lang, "selectionAll"));
+  return `<code>${esc([sel.suites ? `--suite ${sel.suites.join(",")}` : "", sel.grep ? `--grep ${sel.grep}` : ""].filter(Boolean).join(" "))}</code>`;
 }
 
 /** One language's version of the record. */
 export function renderSection(input: RecordInput, lang: Lang): string {
-  const s = input.results.summary;
+  // Results written before `incomplete` existed have no such count.
+  const s: Summary = { ...input.results.summary, incomplete: input.results.summary.incomplete ?? 0 };
   return `<section class="lang" lang="${lang}" id="${lang}">
 <header><div class="kicker">${esc(msg(lang, "langName"))} · <a href="#${lang === "de" ? "en" : "de"}">${esc(msg(lang, "otherVersion"))}</a></div>
 <h1>${esc(msg(lang, "docTitle"))}: ${esc(input.results.target.serverName)}</h1></header>
 <h2>${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}
 <h2>${esc(msg(lang, "summary"))}</h2>
-<p class="verdict ${s.failed ? "bad" : s.skipped ? "warn" : "good"}">${esc(msg(lang, s.failed ? "verdictFail" : s.skipped ? "verdictIncomplete" : "verdictPass", s))}</p>
+<p class="verdict ${s.failed ? "bad" : acceptable(s) ? "good" : "warn"}">${esc(verdictText(lang, s))}</p>
 <p>${esc(msg(lang, "summaryLine", s))}</p>
 <h2>${esc(msg(lang, "requirements"))}</h2>
 <p class="dim">${esc(msg(lang, "proofLegend"))}</p>
 <table class="reqs"><thead><tr><th>${esc(msg(lang, "colId"))}</th><th>${esc(msg(lang, "colRequirement"))}</th><th>${esc(msg(lang, "colStatus"))}</th><th>${esc(msg(lang, "colProof"))}</th></tr></thead>${requirementRows(input, lang)}</table>
 <h2 class="newpage">${esc(msg(lang, "manualChecklist"))}</h2>${manualChecklist(input, lang)}
 <h2>${esc(msg(lang, "figures"))}</h2>${figuresHtml(input, lang)}
-<h2 class="keep">${esc(msg(lang, "signOff"))}</h2><div class="keep">${signOffHtml(lang)}</div>
+<h2 class="keep">${esc(msg(lang, "signOff"))}</h2><div class="keep">${signOffHtml(lang, s)}</div>
 <p class="dim foot">${esc(msg(lang, "generated", { version: input.harness.version, date: utc(input.generatedAt) }))}</p>
 </section>`;
 }
@@ -230,6 +260,7 @@ td.id { white-space: nowrap; font-weight: bold; font-size: 9pt; } .reason { colo
 tr.evrow td { padding-top: 0; font-size: 8pt; color: #333; } ul.tests, ul.ev { margin: 0; padding-left: 4mm; } ul.ev code { font-size: 7.5pt; word-break: break-word; }
 .st { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8.5pt; white-space: nowrap; }
 .st-passed { background: #dff0d8; color: #235d23; } .st-failed { background: #f6d5d1; color: #8a1f11; } .st-skipped { background: #eee; color: #555; } .st-manual { background: #fdf0cf; color: #6b4d00; }
+.st-incomplete, .st-inconclusive { background: #fde3c4; color: #7a3e00; } .st-not-run { background: #eee; color: #555; border: 1px dashed #999; }
 .verdict { font-weight: bold; padding: 2mm; } .verdict.good { background: #dff0d8; } .verdict.bad { background: #f6d5d1; } .verdict.warn { background: #fdf0cf; }
 table.check { table-layout: fixed; width: 99.6%; } table.check td, table.check th { border: 1px solid #999; } table.check .box { font-size: 14pt; width: 7mm; text-align: center; }
 table.check .id { width: 40mm; overflow-wrap: anywhere; white-space: normal; } table.check .blank { width: 36mm; } table.check .who { width: 28mm; }

@@ -101,7 +101,11 @@ export function verifyChain(url: string): Promise<ChainReport> {
 
 export interface PlainHttpReport {
   url: string;
-  /** refused: no HTTP answer (connection refused, reset, closed, timeout); redirect: 3xx to https; served: anything else. */
+  /**
+   * refused: no HTTP answer (connection refused, reset, closed, timeout) or an HTTP error status (4xx/5xx, such as
+   * nginx's 400 "The plain HTTP request was sent to HTTPS port"): nothing is served over plain HTTP;
+   * redirect: 3xx to https; served: content over plain HTTP (2xx, or 3xx to anything but https).
+   */
   outcome: "refused" | "redirect" | "served";
   status?: number;
   location?: string;
@@ -115,6 +119,13 @@ export function plainUrl(url: string, path = "/_matrix/client/versions"): string
   return `http://${u.hostname}:${port}${path}`;
 }
 
+/** How a plain-HTTP answer with this status (and Location) counts: an error status refuses, a redirect must lead to https. */
+export function plainOutcome(status: number, location: string | undefined): PlainHttpReport["outcome"] {
+  if (status >= 400) return "refused";
+  if (status >= 300 && status < 400) return typeof location === "string" && /^https:\/\//i.test(location) ? "redirect" : "served";
+  return "served";
+}
+
 /** What a plain HTTP request to the endpoint's host gets. */
 export function plainHttp(url: string, path?: string): Promise<PlainHttpReport> {
   const target = plainUrl(url, path);
@@ -123,8 +134,7 @@ export function plainHttp(url: string, path?: string): Promise<PlainHttpReport> 
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       res.resume();
-      const redirect = status >= 300 && status < 400 && typeof location === "string" && location.startsWith("https://");
-      resolve({ url: target, outcome: redirect ? "redirect" : "served", status, location, detail: `HTTP ${status}${location ? ` → ${location}` : ""}` });
+      resolve({ url: target, outcome: plainOutcome(status, location), status, location, detail: `HTTP ${status}${location ? ` → ${location}` : ""}${status >= 400 ? " (an error status: nothing served)" : ""}` });
     });
     req.once("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
     req.once("error", (e: NodeJS.ErrnoException) => resolve({ url: target, outcome: "refused", detail: e.code ?? e.message }));

@@ -20,6 +20,11 @@ export interface ServerLayout {
   /** Folder of this server's data: database, media, signing key, logs. */
   dir: string;
   secrets: { registration: string; macaroon: string; form: string };
+  /**
+   * Where the server is reached from outside when that is not `https://host:port` (the production topology: a
+   * server name without a port, delegated through `.well-known`, and a client API on nginx).
+   */
+  public?: { serverName: string; baseUrl: string };
 }
 
 export interface StackLayout {
@@ -35,11 +40,11 @@ export interface StackLayout {
 }
 
 export function serverName(layout: StackLayout, role: Role): string {
-  return `${layout.host}:${layout.servers[role].port}`;
+  return layout.servers[role].public?.serverName ?? `${layout.host}:${layout.servers[role].port}`;
 }
 
 export function baseUrl(layout: StackLayout, role: Role): string {
-  return `https://${serverName(layout, role)}`;
+  return layout.servers[role].public?.baseUrl ?? `https://${layout.host}:${layout.servers[role].port}`;
 }
 
 /**

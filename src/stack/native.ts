@@ -14,7 +14,8 @@ import { ROLES, type Role, type StackLayout, serverConfig, signingKey, logConfig
 import { isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
 import { freePort } from "./ports.ts";
-import { type StackState, type ServerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
+import { type StackState, type ServerState, type WorkerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
+import { prepareProduction, startProductionServices, workerConfig, type Topology, type ProductionPlan } from "./topology/production.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 
@@ -32,6 +33,17 @@ export interface StackOptions {
   groupSizeLimit?: number;
   /** Progress lines (for the CLI); silent when absent. */
   log?: (line: string) => void;
+  /** simple (default): three single Synapse processes; production: hs1 with workers, Redis, PostgreSQL and nginx. */
+  topology?: Topology;
+  /** nginx directives included first in hs1's public server block (production topology only). */
+  nginxOverlay?: string;
+}
+
+/** A Synapse size ("100M", "2G", "512K", "1000") in bytes. */
+function maxUploadBytes(size: string): number {
+  const m = /^(\d+)([KMG]?)$/.exec(size);
+  if (!m) return 100 * 1024 ** 2;
+  return Number(m[1]) * ({ "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!]!;
 }
 
 function randomSecret(): string {
@@ -76,13 +88,14 @@ export function runningStack(stateDir: string): StackState | undefined {
   const state = readState(stateDir);
   if (!state) return undefined;
   if (state.launcher === "containers") return state; // the compose stack runs until `stack down`
-  const alive = state.servers.some((s) => isOurProcess(s.pid, s.config)) || (state.parts ?? []).some((p) => isOurProcess(p.pid, p.match));
+  const alive = state.servers.some((s) => isOurProcess(s.pid, s.config) || (s.workers ?? []).some((w) => isOurProcess(w.pid, w.config))) || (state.parts ?? []).some((p) => isOurProcess(p.pid, p.match));
   return alive ? state : undefined;
 }
 
-export function startSynapse(server: ServerState): number {
-  const out = openSync(join(server.dir, "stdout.log"), "a");
-  const child = spawn(pythonPath(), ["-m", "synapse.app.homeserver", "-c", server.config], {
+export function startSynapse(server: ServerState, worker?: WorkerState): number {
+  const out = openSync(join(server.dir, worker ? `${worker.name}.stdout.log` : "stdout.log"), "a");
+  const args = worker ? ["-m", worker.app, "-c", server.config, "-c", worker.config] : ["-m", "synapse.app.homeserver", "-c", server.config];
+  const child = spawn(pythonPath(), args, {
     cwd: server.dir,
     detached: true,
     stdio: ["ignore", out, out],
@@ -97,8 +110,38 @@ export function startSynapse(server: ServerState): number {
   });
   closeSync(out);
   child.unref();
-  if (!child.pid) throw new UserError(`could not start Synapse for ${server.role}: run 'npm run setup' and retry.`);
+  if (!child.pid) throw new UserError(`could not start Synapse for ${server.role}${worker ? ` (${worker.name})` : ""}: run 'npm run setup' and retry.`);
   return child.pid;
+}
+
+/** Waits until a worker answers /health on its own listener. */
+async function waitWorkerHealthy(server: ServerState, w: WorkerState): Promise<void> {
+  await waitFor(`${server.role} worker ${w.name} to answer /health`, async () => {
+    if (!isOurProcess(w.pid, w.config)) throw new StopWaiting(`${server.role} worker ${w.name} exited during start-up: ${tail(join(server.dir, `${w.name}.stdout.log`))} (logs in ${server.dir}).`);
+    const res = await fetch(`http://127.0.0.1:${w.port}/health`, { signal: AbortSignal.timeout(2000) });
+    return res.status === 200 ? true : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
+    if (e instanceof StopWaiting) throw new UserError(e.message);
+    throw new UserError(`${server.role} worker ${w.name} did not become ready: ${(e as Error).message}; see ${server.dir}/${w.name}.log.`);
+  });
+}
+
+/**
+ * Starts a server's main process, and once it answers (it prepares the database schema workers need), its workers;
+ * resolves when every process answers /health.
+ */
+export async function startSynapseGroup(server: ServerState, onPid: () => void = () => {}): Promise<void> {
+  server.pid = startSynapse(server);
+  onPid();
+  await waitHealthy(server);
+  for (const w of server.workers ?? []) w.pid = startSynapse(server, w);
+  onPid();
+  await Promise.all((server.workers ?? []).map((w) => waitWorkerHealthy(server, w)));
+}
+
+/** Stops a server's workers and its main process. */
+export async function stopSynapseGroup(server: ServerState): Promise<void> {
+  await Promise.all([...(server.workers ?? []).map((w) => stopProcess(`${server.role} ${w.name}`, w.pid, w.config)), stopProcess(server.role, server.pid, server.config)]);
 }
 
 export async function waitHealthy(server: ServerState): Promise<void> {
@@ -148,6 +191,7 @@ export function targetFileText(state: StackState, tokens: Record<Role, string>, 
     "# Written by `mxaccept stack up`: the embedded reference instance. Holds secrets: do not share.",
     `MXACCEPT_BASE_URL=${by.hs1.baseUrl}`,
     `MXACCEPT_SERVER_NAME=${by.hs1.serverName}`,
+    ...(by.hs1.adminUrl ? [`MXACCEPT_ADMIN_BASE_URL=${by.hs1.adminUrl}`] : []),
     `MXACCEPT_ADMIN_TOKEN=${tokens.hs1}`,
     `MXACCEPT_REGISTRATION_SHARED_SECRET=${secrets.hs1}`,
     `MXACCEPT_PARTNER_BASE_URL=${by.hs2.baseUrl}`,
@@ -173,7 +217,10 @@ export function targetFileText(state: StackState, tokens: Record<Role, string>, 
 /** Starts hs1, hs2 and hs3, waits until they answer, creates their admins and writes the target file. */
 export async function stackUp(opts: StackOptions): Promise<StackState> {
   const log = opts.log ?? (() => {});
-  const withParts = [...new Set(opts.with ?? [])];
+  const topology = opts.topology ?? "simple";
+  if (opts.nginxOverlay && topology !== "production") throw new UserError("--overlay-nginx configures the nginx of the production topology: add --topology production or drop --overlay-nginx.");
+  // Synapse workers need a database every process shares: the production topology always runs PostgreSQL.
+  const withParts = [...new Set([...(topology === "production" ? ["postgres"] : []), ...(opts.with ?? [])])];
   const unknown = withParts.find((w) => !(w in PARTS));
   if (unknown) {
     const planned = PLANNED_PARTS[unknown];
@@ -190,7 +237,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   const containers = await import("./containers.ts");
-  if (await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  if (topology === "simple" && await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
   if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
@@ -213,6 +260,10 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   };
 
   for (const role of ROLES) rmSync(layout.servers[role].dir, { recursive: true, force: true });
+  let production: ProductionPlan | undefined;
+  if (topology === "production") {
+    production = await prepareProduction({ stateDir: opts.stateDir, layout, python: pythonPath(), maxUploadBytes: maxUploadBytes(profile.contract.maxUploadSize), nginxOverlay: opts.nginxOverlay, log });
+  }
   const plans: { name: string; plan: PartPlan; before: boolean }[] = [];
   for (const name of withParts) {
     const part = PARTS[name]!;
@@ -223,12 +274,24 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const servers: ServerState[] = ROLES.map((role) => {
     const dir = layout.servers[role].dir;
     mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
-    const config = serverConfig(profile, layout, role, [...plans.map(({ plan }) => plan.homeserver?.[role]), overlays[role]]);
+    const topologyExtra = role === "hs1" ? production?.homeserver : undefined;
+    const config = serverConfig(profile, layout, role, [topologyExtra, ...plans.map(({ plan }) => plan.homeserver?.[role]), overlays[role]]);
     const configPath = join(dir, "homeserver.yaml");
     writeFileSync(configPath, stringify(config), { mode: 0o600 });
     writeFileSync(join(dir, "log.yaml"), stringify(logConfig(dir)));
     writeFileSync(join(dir, "signing.key"), signingKey(), { mode: 0o600 });
-    return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role), trustBundle: tls.trustBundle };
+    const workers: WorkerState[] = [];
+    for (const w of role === "hs1" ? production?.workers ?? [] : []) {
+      const logYaml = logConfig(dir) as { handlers: { file: { filename: string } } };
+      logYaml.handlers.file.filename = join(dir, `${w.name}.log`);
+      writeFileSync(join(dir, `log-${w.name}.yaml`), stringify(logYaml));
+      writeFileSync(w.config, stringify(workerConfig(w, join(dir, `log-${w.name}.yaml`))), { mode: 0o600 });
+      workers.push({ name: w.name, app: w.app, pid: 0, config: w.config, port: w.port });
+    }
+    return {
+      role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role), trustBundle: tls.trustBundle,
+      ...(role === "hs1" && production ? { adminUrl: production.adminUrl, workers } : {}),
+    };
   });
 
   const state: StackState = {
@@ -239,6 +302,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     crossTenant: profile.reference.crossTenant,
     ...(profile.contract.groupSizeLimit ? { groupSizeLimit: groupSizeLimit ?? profile.contract.groupSizeLimit } : {}),
     startedAt: new Date().toISOString(),
+    topology,
     overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
     servers,
     parts: [],
@@ -252,20 +316,20 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   };
   writeState(opts.stateDir, state);
   try {
-    await Promise.all(plans.filter((p) => p.before).map((p) => p.plan.start(track(p.name))));
-    for (const s of servers) {
-      s.pid = startSynapse(s);
-      log(`started ${s.role} (${s.serverName}) pid ${s.pid}`);
-    }
-    writeState(opts.stateDir, state);
     await Promise.all([
-      ...servers.map((s) => waitHealthy(s)),
+      ...plans.filter((p) => p.before).map((p) => p.plan.start(track(p.name))),
+      ...(production ? [startProductionServices(production, track("production"), log)] : []),
+    ]);
+    await Promise.all([
+      ...servers.map((s) => startSynapseGroup(s, () => writeState(opts.stateDir, state)).then(() => {
+        log(`started ${s.role} (${s.serverName}) pid ${s.pid}${s.workers?.length ? `, workers ${s.workers.map((w) => `${w.name} pid ${w.pid}`).join(", ")}` : ""}`);
+      })),
       ...plans.filter((p) => !p.before).map((p) => p.plan.start(track(p.name))),
     ]);
     await Promise.all(servers.map((s) => waitBackgroundUpdates(s)));
     const tokens = {} as Record<Role, string>;
     for (const s of servers) {
-      const admin = await registerWithSharedSecret(s.baseUrl, secrets[s.role]!.registration, {
+      const admin = await registerWithSharedSecret(s.adminUrl ?? s.baseUrl, secrets[s.role]!.registration, {
         username: "admin",
         password: randomSecret(),
         admin: true,
@@ -313,7 +377,7 @@ export async function stackDown(stateDir: string): Promise<Role[]> {
   if (!state) return [];
   if (state.launcher === "containers") return (await import("./containers.ts")).containerStackDown(stateDir, state);
   const running = state.servers.filter((s) => isOurProcess(s.pid, s.config)).map((s) => s.role);
-  await Promise.all(state.servers.map((s) => stopProcess(s.role, s.pid, s.config)));
+  await Promise.all(state.servers.map((s) => stopSynapseGroup(s)));
   // Parts after the homeservers: a database part must outlive the servers that use it.
   await Promise.all((state.parts ?? []).map((p) => stopProcess(`${p.part} ${p.name}`, p.pid, p.match)));
   clearState(stateDir);
@@ -324,9 +388,19 @@ export interface ServerStatus {
   role: Role;
   serverName: string;
   baseUrl: string;
+  adminUrl?: string;
   pid: number;
   alive: boolean;
   healthy: boolean;
+  workers: { name: string; pid: number; port: number; alive: boolean; healthy: boolean }[];
+}
+
+async function answersHealth(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).status === 200;
+  } catch {
+    return false;
+  }
 }
 
 export interface PartStatus {
@@ -343,15 +417,12 @@ export async function stackStatus(stateDir: string): Promise<{ state?: StackStat
   trustCa(state.caCert);
   const servers = await Promise.all(state.servers.map(async (s) => {
     const alive = isOurProcess(s.pid, s.config);
-    let healthy = false;
-    if (alive) {
-      try {
-        healthy = (await fetch(`${s.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).status === 200;
-      } catch {
-        healthy = false;
-      }
-    }
-    return { role: s.role, serverName: s.serverName, baseUrl: s.baseUrl, pid: s.pid, alive, healthy };
+    const healthy = alive && await answersHealth(`${s.baseUrl}/health`);
+    const workers = await Promise.all((s.workers ?? []).map(async (w) => {
+      const wAlive = isOurProcess(w.pid, w.config);
+      return { name: w.name, pid: w.pid, port: w.port, alive: wAlive, healthy: wAlive && await answersHealth(`http://127.0.0.1:${w.port}/health`) };
+    }));
+    return { role: s.role, serverName: s.serverName, baseUrl: s.baseUrl, ...(s.adminUrl ? { adminUrl: s.adminUrl } : {}), pid: s.pid, alive, healthy, workers };
   }));
   return { state, servers, parts };
 }
@@ -366,14 +437,12 @@ function serverOf(stateDir: string, role: Role): { state: StackState; server: Se
 /** Stops one homeserver of the running instance (fault injection); the others keep running. */
 export async function stopServer(stateDir: string, role: Role): Promise<void> {
   const { server } = serverOf(stateDir, role);
-  await stopProcess(role, server.pid, server.config);
+  await stopSynapseGroup(server);
 }
 
 /** Starts a stopped homeserver again with its config and database, and waits until it answers /health. */
 export async function startServer(stateDir: string, role: Role): Promise<void> {
   const { state, server } = serverOf(stateDir, role);
   if (isOurProcess(server.pid, server.config)) throw new UserError(`${role} is already running (pid ${server.pid}).`);
-  server.pid = startSynapse(server);
-  writeState(stateDir, state);
-  await waitHealthy(server);
+  await startSynapseGroup(server, () => writeState(stateDir, state));
 }

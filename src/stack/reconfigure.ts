@@ -4,7 +4,7 @@ import { UserError } from "../config/errors.ts";
 import { trustCa } from "../config/trust.ts";
 import type { Yamlish } from "./overlay.ts";
 import { readState, writeState, isOurProcess } from "./state.ts";
-import { startSynapse, stopProcess, waitHealthy } from "./native.ts";
+import { startSynapseGroup, stopSynapseGroup } from "./native.ts";
 
 /**
  * The tenant admin's switch on the embedded instance: cross-tenant communication between hs1 and hs2 (two tenants
@@ -24,11 +24,11 @@ export async function setCrossTenant(stateDir: string, mode: "off" | "on"): Prom
     config.federation_domain_whitelist = mode === "on" ? pair.map((p) => p.serverName) : [s.serverName];
     writeFileSync(s.config, stringify(config), { mode: 0o600 });
   }
-  await Promise.all(pair.map((s) => stopProcess(s.role, s.pid, s.config)));
-  for (const s of pair) s.pid = startSynapse(s);
+  // Workers read the same homeserver.yaml (inbound federation checks the allowlist there): restart them with it.
+  await Promise.all(pair.map((s) => stopSynapseGroup(s)));
   state.crossTenant = mode;
+  await Promise.all(pair.map((s) => startSynapseGroup(s, () => writeState(stateDir, state))));
   writeState(stateDir, state);
-  await Promise.all(pair.map((s) => waitHealthy(s)));
   const text = readFileSync(state.targetFile, "utf8").replace(/^MXACCEPT_CROSS_TENANT=.*$/m, `MXACCEPT_CROSS_TENANT=${mode}`);
   writeFileSync(state.targetFile, text, { mode: 0o600 });
   return { restartMs: Math.round(performance.now() - t0) };

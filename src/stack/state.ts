@@ -14,6 +14,20 @@ export interface ServerState {
   baseUrl: string;
   /** CA bundle for the server's own outbound TLS (SSL_CERT_FILE): the system's CAs and the local CA. */
   trustBundle?: string;
+  /** Where the admin API answers when not at baseUrl (hs1 of the production topology: nginx's admin port). */
+  adminUrl?: string;
+  /** Synapse worker processes beside the main process (production topology), started and stopped with it. */
+  workers?: WorkerState[];
+}
+
+export interface WorkerState {
+  name: string;
+  app: string;
+  pid: number;
+  /** The worker's own config file (also what tells its pid from a recycled one). */
+  config: string;
+  /** Its plain HTTP listener on 127.0.0.1 (behind nginx). */
+  port: number;
 }
 
 export interface StackState {
@@ -34,6 +48,8 @@ export interface StackState {
   targetFile: string;
   /** Which launcher started it: native processes (default) or the compose stack (src/stack/containers.ts). */
   launcher?: "native" | "containers";
+  /** simple: three single Synapse processes; production: hs1 with workers, Redis and nginx (src/stack/topology/). */
+  topology?: "simple" | "production";
   compose?: { dir: string; project: string };
 }
 

@@ -13,11 +13,20 @@ from typing import Any
 
 class MediaRetentionClock:
     def __init__(self, config: dict, api: Any) -> None:
-        repo = api._hs.get_media_repository()
+        hs = api._hs
+        media = hs.config.media
+        # With a media repository worker (enable_media_repo: false on the main process) the job runs where
+        # Synapse runs it: on the media instance that runs the background jobs.
+        if not media.can_load_media_repo:
+            return
+        if media.media_instance_running_background_jobs not in (None, hs.get_instance_name()):
+            return
+        repo = hs.get_media_repository()
         api.looping_background_call(
             repo._apply_media_retention_rules,
             int(config["period_ms"]),
             desc="mxaccept_media_retention_clock",
+            run_on_all_instances=True,
         )
 
     @staticmethod

@@ -9,7 +9,7 @@ import ts from "typescript";
  * - shared-secret registration (an admin endpoint) is called only through the deployment (`register`,
  *   `secretAccepted`); the reference instance's own bootstrap in src/stack/ is the exception: it registers the
  *   first admin on the processes it just started, before any target file exists;
- * - a call that names a `_synapse/admin` path sends it to a URL expression that is a deployment's `adminUrl` or
+ * - a call that names a `_synapse/admin` path after a URL expression sends it to one that is a deployment's `adminUrl` or
  *   `portalApiUrl` (identifiers are followed to their `const` initialiser in the same file). A deliberate probe of
  *   the public client URL (SEC-admin-surface) carries the comment `public-surface probe` and is listed, not flagged.
  */
@@ -66,7 +66,7 @@ export function auditSource(file: string, text: string): { findings: RoutingFind
   const probes: string[] = [];
   const at = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const code = (n: ts.Node) => n.getText(sf).replace(/\s+/g, " ").slice(0, 140);
-  const visit = (n: ts.Node) => {
+  const visit = (n: ts.Node): void => {
     if (ts.isNewExpression(n) && n.expression.getText(sf) === "AdminClient" && file !== DEPLOYMENT_FILE) {
       findings.push({ file, line: at(n), rule: "admin-client", code: code(n), why: "constructs an AdminClient itself: use deployment(hs).admin(token)" });
     }
@@ -80,7 +80,13 @@ export function auditSource(file: string, text: string): { findings: RoutingFind
       const pathIndex = n.arguments.findIndex(containsAdminPath);
       if (pathIndex >= 0 && !viaAdminClient) {
         const base = baseOf(n, pathIndex);
-        let baseText = base?.getText(sf) ?? "(none)";
+        // No URL expression before the path: the call names a path without addressing a server (a browser
+        // journey waiting for the portal's own request, fixtures/synapse-admin.ts).
+        if (!base) {
+          ts.forEachChild(n, visit);
+          return;
+        }
+        let baseText = base.getText(sf);
         if (base && ts.isIdentifier(base) && consts.has(base.text)) baseText = `${base.text} = ${consts.get(base.text)}`;
         if (!ADMIN_URL.test(baseText)) {
           if (enclosingStatementText(n, sf).includes("public-surface probe")) probes.push(`${file}:${at(n)} ${code(n)}`);

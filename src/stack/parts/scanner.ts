@@ -83,7 +83,7 @@ export const scanner: StackPart = {
   description: "matrix-content-scanner in front of hs1 (and hs2) media, with ClamAV clamd and generated signatures",
 
   async prepare(ctx: PartContext): Promise<PartPlan> {
-    for (const cmd of ["clamd", "clamdscan", "sigtool", "mkfifo"]) {
+    for (const cmd of ["clamd", "clamdscan", "mkfifo"]) {
       if (!have(cmd)) throw new UserError(`--with scanner needs ${cmd} (ClamAV from Debian): run 'npm run setup' and retry.`);
     }
     if (spawnSync(pythonPath(), ["-c", "import matrix_content_scanner.mcs"], { stdio: "ignore" }).status !== 0) {
