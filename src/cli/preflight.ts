@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
-import { adminUrl, type HomeserverTarget, type Target } from "../config/target.ts";
+import type { HomeserverTarget, Target } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { trustCa } from "../config/trust.ts";
-import { AdminClient } from "../matrix/admin.ts";
 import { MatrixError, requestJson } from "../matrix/http.ts";
 import { sharedSecretAccepted } from "../matrix/registration.ts";
 import { Ledger } from "../matrix/ledger.ts";
@@ -13,6 +13,7 @@ import { capabilityLines, delegatedLoginNote, detectRun, detectServer, writeCapa
 /** Checks that the target answers and that its admin credentials work, with one-line errors. */
 export async function preflight(target: Target): Promise<void> {
   if (target.caFile) trustCa(target.caFile);
+  const d = deployment(target);
   try {
     await requestJson(target.baseUrl, "GET", "_matrix/client/versions", { timeoutMs: 15_000 });
   } catch (e) {
@@ -32,25 +33,25 @@ export async function preflight(target: Target): Promise<void> {
     }
     let admin: boolean;
     try {
-      admin = (await new AdminClient(adminUrl(target), target.adminToken).request<{ admin: boolean }>("GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/admin`)).body.admin;
+      admin = (await d.admin().request<{ admin: boolean }>("GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/admin`)).body.admin;
     } catch (e) {
       // Synapse answers 403 M_FORBIDDEN to a valid token of a user who is no server admin.
       if (e instanceof MatrixError && e.status === 403 && e.errcode === "M_FORBIDDEN") admin = false;
       // No Synapse admin API there (another server, or not routed): a capability the run records, not an error.
       else if (e instanceof MatrixError && (e.status === 404 || e.status === 405 || e.errcode === "M_UNRECOGNIZED")) return;
-      else throw new UserError(`the admin API of ${adminUrl(target)} does not answer (${(e as Error).message}): check that /_synapse/admin is reachable from here (MXACCEPT_ADMIN_BASE_URL).`);
+      else throw new UserError(`the admin API of ${d.adminUrl} does not answer (${(e as Error).message}): check that /_synapse/admin is reachable from here (MXACCEPT_ADMIN_BASE_URL).`);
     }
     if (!admin) throw new UserError(`MXACCEPT_ADMIN_TOKEN belongs to ${userId}, who is not a server admin: use an admin's token.`);
   }
   if (target.registrationSharedSecret) {
-    let check: Awaited<ReturnType<typeof sharedSecretAccepted>>;
+    let check: Awaited<ReturnType<typeof d.secretAccepted>>;
     try {
-      check = await sharedSecretAccepted(adminUrl(target), target.registrationSharedSecret);
+      check = await d.secretAccepted();
     } catch (e) {
-      throw new UserError(`the shared-secret registration of ${adminUrl(target)} does not answer (${(e as Error).message}): check registration_shared_secret on the instance, or leave MXACCEPT_REGISTRATION_SHARED_SECRET empty and use MXACCEPT_ADMIN_TOKEN.`);
+      throw new UserError(`the shared-secret registration of ${d.adminUrl} does not answer (${(e as Error).message}): check registration_shared_secret on the instance, or leave MXACCEPT_REGISTRATION_SHARED_SECRET empty and use MXACCEPT_ADMIN_TOKEN.`);
     }
     if (!check.accepted) {
-      throw new UserError(`MXACCEPT_REGISTRATION_SHARED_SECRET is refused by ${adminUrl(target)} (${check.status} ${check.errcode ?? ""}): put the instance's registration_shared_secret in the target file.`);
+      throw new UserError(`MXACCEPT_REGISTRATION_SHARED_SECRET is refused by ${d.adminUrl} (${check.status} ${check.errcode ?? ""}): put the instance's registration_shared_secret in the target file.`);
     }
   }
 }
@@ -75,7 +76,7 @@ export async function detectCapabilities(target: Target, runId: string, reportDi
     }
   }
   // The encryption probe: one run-tagged user on hs1 creates a private room and a direct chat without asking for encryption.
-  const factory = new UserFactory(target, new AdminClient(adminUrl(target), tokens.target ?? ""), runId, ledger);
+  const factory = new UserFactory(target, deployment(target).admin(tokens.target ?? ""), runId, ledger);
   const caps = await detectRun(target, {
     admin: tokens,
     probeUser: async () => {

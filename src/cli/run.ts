@@ -5,7 +5,7 @@ import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
 import { loadTarget, targetSecrets } from "../config/target.ts";
 import { projectRoot, reportsDir } from "../config/paths.ts";
-import { cleanupRun } from "../matrix/cleanup.ts";
+import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
 import { readResults } from "../report/playwright-reporter.ts";
@@ -163,10 +163,8 @@ export async function runCommand(args: string[]): Promise<number> {
       const t1 = performance.now();
       const results = await cleanupRun(target, runId, join(reportDir, "ledger.jsonl"));
       console.error(`cleanup took ${seconds(t1)} s`);
-      for (const r of results) {
-        if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
-        for (const line of r.remaining ?? []) console.error(`cleanup ${r.server}: ${line}`);
-      }
+      for (const r of results) for (const line of formatCleanup(r)) console.error(`cleanup ${line}`);
+      writeFileSync(join(reportDir, "cleanup.json"), JSON.stringify({ seconds: Number(seconds(t1)), servers: results }, null, 2));
     }
     scrubSecrets(reportDir, [...targetSecrets(target), ...detected.secrets]);
 

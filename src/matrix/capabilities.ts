@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { adminUrl, type HomeserverTarget, type Target } from "../config/target.ts";
+import type { HomeserverTarget, Target } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { MatrixError, requestJson } from "./http.ts";
 
 /**
@@ -91,7 +92,7 @@ async function software(hs: HomeserverTarget, adminToken?: string): Promise<Serv
   }
   if (adminToken) {
     try {
-      const { body } = await requestJson<{ server_version: string }>(adminUrl(hs), "GET", "_synapse/admin/v1/server_version", { token: adminToken, timeoutMs: 10_000 });
+      const { body } = await requestJson<{ server_version: string }>(deployment(hs).adminUrl, "GET", "_synapse/admin/v1/server_version", { token: adminToken, timeoutMs: 10_000 });
       return { name: "Synapse", version: body.server_version, via: "Synapse admin API server_version" };
     } catch {
       /* not Synapse, or not reachable */
@@ -136,9 +137,9 @@ async function authenticatedMedia(hs: HomeserverTarget, versions: string[]): Pro
 
 async function sharedSecretRegistration(hs: HomeserverTarget): Promise<Capability> {
   try {
-    const { body } = await requestJson<{ nonce?: string }>(adminUrl(hs), "GET", "_synapse/admin/v1/register", { timeoutMs: 10_000 });
+    const { body } = await requestJson<{ nonce?: string }>(deployment(hs).adminUrl, "GET", "_synapse/admin/v1/register", { timeoutMs: 10_000 });
     if (!body.nonce) return { present: false, detail: "/_synapse/admin/v1/register gave no nonce" };
-    return { present: true, detail: `/_synapse/admin/v1/register hands out nonces at ${adminUrl(hs)}` };
+    return { present: true, detail: `/_synapse/admin/v1/register hands out nonces at ${deployment(hs).adminUrl}` };
   } catch (e) {
     // Synapse answers 400 "Shared secret registration is not enabled" when the secret is unset.
     if (e instanceof MatrixError && (e.status === 400 || notImplemented(e))) return { present: false, detail: `/_synapse/admin/v1/register: ${describeError(e)}` };
@@ -150,7 +151,7 @@ async function sharedSecretRegistration(hs: HomeserverTarget): Promise<Capabilit
 async function synapseAdmin(hs: HomeserverTarget, token: string | undefined): Promise<{ api: Capability; override: Capability; admin?: boolean }> {
   if (!token) {
     if ((await adminApiRouted(hs)) === false) {
-      return { api: { present: false, detail: `/_synapse/admin at ${adminUrl(hs)}: not routed (404 M_UNRECOGNIZED without a token)` }, override: { present: false, detail: "no Synapse admin API" } };
+      return { api: { present: false, detail: `/_synapse/admin at ${deployment(hs).adminUrl}: not routed (404 M_UNRECOGNIZED without a token)` }, override: { present: false, detail: "no Synapse admin API" } };
     }
     const none = unknown("no admin token and no run admin: not asked");
     return { api: none, override: none };
@@ -162,7 +163,7 @@ async function synapseAdmin(hs: HomeserverTarget, token: string | undefined): Pr
     const d = unknown(`whoami with the admin token: ${describeError(e)}`);
     return { api: d, override: d };
   }
-  const base = adminUrl(hs);
+  const base = deployment(hs).adminUrl;
   let admin: boolean;
   try {
     admin = (await requestJson<{ admin: boolean }>(base, "GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/admin`, { token, timeoutMs: 10_000 })).body.admin;
@@ -326,7 +327,7 @@ export async function synapseAdminAnswers(hs: HomeserverTarget, token: string): 
  */
 export async function adminApiRouted(hs: HomeserverTarget): Promise<boolean | undefined> {
   try {
-    await requestJson(adminUrl(hs), "GET", `_synapse/admin/v1/users/${encodeURIComponent(`@mxaccept-probe:${hs.serverName}`)}/admin`, { timeoutMs: 10_000 });
+    await requestJson(deployment(hs).adminUrl, "GET", `_synapse/admin/v1/users/${encodeURIComponent(`@mxaccept-probe:${hs.serverName}`)}/admin`, { timeoutMs: 10_000 });
     return true;
   } catch (e) {
     if (e instanceof MatrixError && (e.status === 401 || e.status === 403)) return true;

@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { adminUrl, type HomeserverTarget } from "../config/target.ts";
+import type { HomeserverTarget } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { stateDir } from "../config/paths.ts";
 import type { Ledger } from "./ledger.ts";
-import { registerWithSharedSecret } from "./registration.ts";
 import { runTag } from "./run-id.ts";
 import { randomPassword } from "./users.ts";
 import { adminApiRouted } from "./capabilities.ts";
@@ -24,7 +24,7 @@ export async function createRunAdmin(hs: HomeserverTarget, runId: string, ledger
   if ((await adminApiRouted(hs)) === false) return undefined;
   const localpart = `${runTag(runId)}admin`;
   ledger.record({ kind: "user", id: `@${localpart}:${hs.serverName}`, server: hs.serverName });
-  const reg = await registerWithSharedSecret(adminUrl(hs), hs.registrationSharedSecret, { username: localpart, password: randomPassword(), admin: true, displayname: `mxaccept run admin ${runId}` });
+  const reg = await deployment(hs).register({ username: localpart, password: randomPassword(), admin: true, displayname: `mxaccept run admin ${runId}` });
   recordSession(runId, { userId: reg.user_id, server: hs.serverName, accessToken: reg.access_token });
   return reg.access_token;
 }

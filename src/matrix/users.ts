@@ -1,9 +1,9 @@
 import { randomBytes, createHash } from "node:crypto";
-import { adminUrl, type HomeserverTarget } from "../config/target.ts";
+import type { HomeserverTarget } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { AdminClient } from "./admin.ts";
 import { requestJson } from "./http.ts";
 import type { Ledger } from "./ledger.ts";
-import { registerWithSharedSecret } from "./registration.ts";
 import { runTag } from "./run-id.ts";
 import { needs, type ServerCapabilities } from "./capabilities.ts";
 import { recordSession } from "./run-admin.ts";
@@ -85,7 +85,7 @@ export class UserFactory {
     this.ledger.record({ kind: "user", id: userId, server: this.hs.serverName, test: opts.test });
     let session: { access_token: string; device_id: string; user_id: string };
     if (this.hs.registrationSharedSecret) {
-      session = await registerWithSharedSecret(adminUrl(this.hs), this.hs.registrationSharedSecret, { username: localpart, password, displayname: displayName, admin: opts.admin });
+      session = await deployment(this.hs).register({ username: localpart, password, displayname: displayName, admin: opts.admin });
     } else {
       await this.admin.putUser(userId, { password, displayname: displayName, admin: opts.admin ?? false });
       session = await passwordLogin(this.hs.baseUrl, { type: "m.id.user", user: localpart }, password);
