@@ -4,7 +4,6 @@ import type { HomeserverTarget, Target } from "../config/target.ts";
 import { deployment } from "../config/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { MatrixError, requestJson } from "../matrix/http.ts";
-import { sharedSecretAccepted } from "../matrix/registration.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { UserFactory } from "../matrix/users.ts";
 import { createRunAdmin, RUN_ADMIN_ENV, type HsRole } from "../matrix/run-admin.ts";
