@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Launcher for the mxaccept CLI. Runs on any Node (the machine's may be older than the project needs):
-// it runs the idempotent set-up, then starts the TypeScript CLI with a Node >= 22 (the project's own
-// Node 24 where the system one is older).
+// it runs the bootstrap (scripts/setup.sh: Node >= 22 and the npm dependencies, < 1 s when done), then starts the
+// TypeScript CLI with a Node >= 22 (the project's own Node 24 where the system one is older). Everything else
+// (Chromium, the reference instance's parts) is installed by the command that first needs it, announced.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -25,9 +25,8 @@ import { stateDir } from "../src/config/paths.ts";
 import { runningStack } from "../src/stack/native.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 import { newRunId, runTag } from "../src/matrix/run-id.ts";
-import { registerWithSharedSecret } from "../src/matrix/registration.ts";
 import { randomPassword } from "../src/matrix/users.ts";
-import { AdminClient } from "../src/matrix/admin.ts";
+import { deployment } from "../src/config/deployment.ts";
 import { cleanupRun } from "../src/matrix/cleanup.ts";
 
 const which = new Set(process.argv.slice(2));
@@ -131,12 +130,12 @@ if (all || which.has("knee") || which.has("users")) {
       const t1 = performance.now();
       await provisionLoadUsers(target, runId, ledger, 50);
       const adminMs = performance.now() - t1;
-      const admin = new AdminClient(target.baseUrl, target.adminToken!);
+      const admin = deployment(target).admin();
       const t2 = performance.now();
       await pool(Array.from({ length: 50 }, (_, i) => i), 8, async (i) => {
         const username = `${runTag(runId)}reg-${i}`;
         ledger.record({ kind: "user", id: `@${username}:${target.serverName}`, server: target.serverName });
-        const s = await registerWithSharedSecret(target.baseUrl, target.registrationSharedSecret!, { username, password: randomPassword() });
+        const s = await deployment(target).register({ username, password: randomPassword() });
         await admin.overrideRatelimit(s.user_id);
       });
       const regMs = performance.now() - t2;

@@ -10,10 +10,10 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { loadTarget, adminUrl } from "../src/config/target.ts";
+import { loadTarget } from "../src/config/target.ts";
+import { deployment } from "../src/config/deployment.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
-import { AdminClient } from "../src/matrix/admin.ts";
 import { requestJson } from "../src/matrix/http.ts";
 
 const { values } = parseArgs({
@@ -29,7 +29,7 @@ const target = loadTarget(values.target!);
 if (target.caFile) trustCa(target.caFile);
 if (!target.adminToken) throw new Error(`${values.target} names no MXACCEPT_ADMIN_TOKEN: the busy instance is made with the admin API`);
 if (!target.destructive) throw new Error(`${values.target} is not a test instance (MXACCEPT_DESTRUCTIVE=allow): refusing to add hundreds of rooms and users`);
-const admin = new AdminClient(adminUrl(target), target.adminToken);
+const admin = deployment(target).admin(target.adminToken);
 const wantRooms = Number(values.rooms);
 const wantUsers = Number(values.users);
 const concurrency = Number(values.concurrency);

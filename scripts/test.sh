@@ -31,6 +31,10 @@ MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite retention --pr
 # Virus blocking through the content scanner (matrix-content-scanner + ClamAV clamd of the reference instance).
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite virus --with scanner --profile managed-bundesmessenger
 [ $? -ne 0 ] && run_rc=1
+# The BuM suites on the production topology (hs1: main process + client, federation and media workers, Redis,
+# PostgreSQL, behind nginx with the admin API on its own port); needs 127.0.0.1:443 and :80 free.
+MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --topology production --suite messaging,billing,storage,retention,federation,availability,security --profile managed-bundesmessenger
+[ $? -ne 0 ] && run_rc=1
 # Identity and portals: one instance with Keycloak for both suites (the run adds --with keycloak itself).
 MXACCEPT_REPORTS_DIR="$OUT/runs" node bin/mxaccept.js run --suite identity,portals --profile managed-bundesmessenger
 [ $? -ne 0 ] && run_rc=1

@@ -53,7 +53,19 @@ describe("loopback guard", () => {
     ["http://[::1]:80", true],
     ["https://matrix.example.org", false],
     ["http://10.0.0.1", false],
-  ])("%s → %s", (url, expected) => {
-    expect(isLoopback(url)).toBe(expected);
+    ["http://127.0.10.1:8008", true],
+  ])("%s → %s", async (url, expected) => {
+    expect(await isLoopback(url)).toBe(expected);
+  });
+  test("a host name is resolved first: loopback when every address it resolves to is", async () => {
+    const hosts: Record<string, string[]> = { "hs1.mxaccept.test": ["127.0.10.1"], "mixed.example": ["127.0.0.1", "192.0.2.7"], "v6.example": ["::1"] };
+    const lookup = async (h: string) => {
+      if (!hosts[h]) throw new Error(`ENOTFOUND ${h}`);
+      return hosts[h];
+    };
+    expect(await isLoopback("https://hs1.mxaccept.test:8448", lookup), "a name resolving to 127.0.10.1").toBe(true);
+    expect(await isLoopback("https://v6.example", lookup)).toBe(true);
+    expect(await isLoopback("https://mixed.example", lookup), "one address off loopback").toBe(false);
+    expect(await isLoopback("https://nowhere.example", lookup), "a name that does not resolve").toBe(false);
   });
 });

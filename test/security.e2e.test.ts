@@ -19,10 +19,12 @@ const SECURITY = ["VSM-1", "VSM-2.2.tls", "SEC-admin-surface", "SEC-bruteforce",
 const status = (r: Results) => Object.fromEntries(r.requirements.filter((q) => SECURITY.includes(q.id)).map((q) => [q.id, q.status]));
 const reason = (r: Results, id: string) => r.requirements.find((q) => q.id === id)!.reason ?? "";
 /**
- * The named ids failed and every other passed. SEC-admin-surface is at most incomplete on the reference, which
- * serves the admin API on its client URL (no separate admin URL to prove the public one does not serve it).
+ * The named ids failed and every other passed. Two are at most incomplete here: SEC-admin-surface, as the reference
+ * serves the admin API on its client URL (no separate admin URL to prove the public one does not serve it), and
+ * VSM-1, whose messaging half does not run with `--suite security`.
  */
-const passedBut = (failed: string[]) => Object.fromEntries(SECURITY.map((id) => [id, failed.includes(id) ? "failed" : id === "SEC-admin-surface" ? expect.stringMatching(/^(passed|incomplete)$/) : "passed"]));
+const AT_MOST_INCOMPLETE = ["SEC-admin-surface", "VSM-1"];
+const passedBut = (failed: string[]) => Object.fromEntries(SECURITY.map((id) => [id, failed.includes(id) ? "failed" : AT_MOST_INCOMPLETE.includes(id) ? expect.stringMatching(/^(passed|incomplete)$/) : "passed"]));
 
 describe("security checks fail a broken instance", () => {
   it("open registration fails VSM-1, and login rate limits switched off fail SEC-bruteforce; the rest passes", { timeout: 300_000 }, async () => {
@@ -50,10 +52,10 @@ describe("security checks fail a broken instance", () => {
   });
 
   it("a login limiter that throttles the address but does not count failed logins per account fails SEC-bruteforce, and nothing else", { timeout: 300_000 }, async () => {
-    // Synapse's default per-address limit (3 logins, then 0.17/s) stays; failed-login counting is off.
+    // A per-address login limit (3 logins, then one per 100 s) throttles; failed-login counting is off.
     const { code, results } = await run([
       "rc_login:",
-      "  address: { per_second: 0.17, burst_count: 3 }",
+      "  address: { per_second: 0.01, burst_count: 3 }",
       "  failed_attempts: { per_second: 1000, burst_count: 1000 }",
       "",
     ].join("\n"));

@@ -1,20 +1,35 @@
 import { randomUUID } from "node:crypto";
 import { test, expect, evidence } from "../../fixtures/index.ts";
+import { Preset } from "matrix-js-sdk";
 import { everyoneDecrypts, send, sendFileToAll } from "../../fixtures/chat.ts";
 import { png, sha256 } from "../../fixtures/files.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { download } from "../../src/matrix/attachments.ts";
 import { syncUntil, membershipIs } from "../../src/matrix/sync.ts";
 
-test("BUM-2.1.d VSM-2.2.e2ee the server holds only ciphertext of messages and files, and a member who joins later cannot read earlier messages", async ({ users, clients, rooms, admin }, testInfo) => {
-  const [a, b, d] = await Promise.all([users.create("alice"), users.create("bob"), users.create("dave")]);
+test("BUM-2.1.d VSM-2.2.e2ee rooms and direct chats are encrypted by the server's default, without the client asking", async ({ users, ledger, tag }, testInfo) => {
+  const a = await users.create("alice");
+  const b = await users.create("bob");
+  // Created as a plain client would, without m.room.encryption in the request: only the server can encrypt them.
+  const made: Record<string, { roomId: string; algorithm?: string }> = {};
+  for (const [kind, preset] of [["private room", Preset.PrivateChat], ["direct chat", Preset.TrustedPrivateChat]] as const) {
+    const { body } = await requestJson<{ room_id: string }>(a.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: a.accessToken, body: { preset, name: `${tag} ${kind}`, invite: [b.userId], ...(kind === "direct chat" ? { is_direct: true } : {}) } });
+    ledger.record({ kind: "room", id: body.room_id, server: a.serverName, test: testInfo.title });
+    // createRoom has returned: the initial state is complete. A member reads it.
+    const enc = await requestJson<{ algorithm?: string }>(a.baseUrl, "GET", `_matrix/client/v3/rooms/${encodeURIComponent(body.room_id)}/state/m.room.encryption/`, { token: a.accessToken, accept: [404] });
+    made[kind] = { roomId: body.room_id, algorithm: enc.status === 200 ? enc.body.algorithm : undefined };
+  }
+  await evidence(testInfo, { requirement: "BUM-2.1.d", serverDefault: made });
+  for (const [kind, r] of Object.entries(made)) {
+    expect(r.algorithm, `a ${kind} created without asking for encryption (${r.roomId}): the server must turn on Megolm by default; it ${r.algorithm ? `set ${r.algorithm}` : "left the room unencrypted (no m.room.encryption in its initial state)"}`).toBe("m.megolm.v1.aes-sha2");
+  }
+});
+
+test("BUM-2.1.d VSM-2.2.e2ee the server stores only ciphertext of messages and files (its copy read with the admin API)", async ({ users, clients, rooms, admin }, testInfo) => {
+  const [a, b] = await Promise.all([users.create("alice"), users.create("bob")]);
   const alice = { user: a, client: await clients.start(a) };
   const bob = { user: b, client: await clients.start(b) };
   const roomId = await rooms.group(alice, [bob]);
-
-  // Encrypted because the server's default says so: the room was created without an encryption request.
-  const state = await admin.roomState(roomId);
-  expect(state.find((e) => e.type === "m.room.encryption")?.content.algorithm, "m.room.encryption set by the server").toBe("m.megolm.v1.aes-sha2");
 
   const secret = `Vertraulich ${randomUUID()}`;
   const textId = await send(alice, roomId, { msgtype: "m.text", body: secret });
@@ -35,6 +50,20 @@ test("BUM-2.1.d VSM-2.2.e2ee the server holds only ciphertext of messages and fi
   expect(plainTypes, "no m.room.message in clear on the server").toEqual([]);
   expect(JSON.stringify(stored).includes(secret), "the message text is nowhere in the server's copy").toBe(false);
   expect(JSON.stringify(stored).includes(image.name), "the file name is nowhere in the server's copy").toBe(false);
+  await evidence(testInfo, { requirement: "BUM-2.1.d", roomId, storedTypes: ours.map((e) => ({ id: e.event_id, type: e.type, algorithm: e.content.algorithm })) });
+});
+
+test("BUM-2.1.d VSM-2.2.e2ee attachment blobs are ciphertext, and a member who joins later cannot read earlier messages", async ({ users, clients, rooms }, testInfo) => {
+  const [a, b, d] = await Promise.all([users.create("alice"), users.create("bob"), users.create("dave")]);
+  const alice = { user: a, client: await clients.start(a) };
+  const bob = { user: b, client: await clients.start(b) };
+  const roomId = await rooms.group(alice, [bob]);
+
+  const secret = `Vertraulich ${randomUUID()}`;
+  const textId = await send(alice, roomId, { msgtype: "m.text", body: secret });
+  await everyoneDecrypts([bob], roomId, textId);
+  const image = png(40, 30, 7);
+  const sentFile = await sendFileToAll(alice, [bob], roomId, image);
 
   // The media repository holds the ciphertext: its bytes hash to the file's ciphertext hash, not the image's.
   const blob = await download(a, sentFile.file.url);
@@ -61,7 +90,7 @@ test("BUM-2.1.d VSM-2.2.e2ee the server holds only ciphertext of messages and fi
   const later = await send(alice, roomId, { msgtype: "m.text", body: "Willkommen, Dave." });
   expect((await everyoneDecrypts([dave], roomId, later))[0]!.getContent().body).toBe("Willkommen, Dave.");
 
-  await evidence(testInfo, { requirement: "BUM-2.1.d", roomId, storedTypes: ours.map((e) => ({ id: e.event_id, type: e.type, algorithm: e.content.algorithm })), media: { mxc: sentFile.file.url, storedSha256: sha256(blob.bytes), plaintextSha256: sentFile.sha256 }, lateJoiner: { userId: d.userId, undecryptable: textId, decryptedAfterJoin: later } });
+  await evidence(testInfo, { requirement: "BUM-2.1.d", roomId, media: { mxc: sentFile.file.url, storedSha256: sha256(blob.bytes), plaintextSha256: sentFile.sha256 }, lateJoiner: { userId: d.userId, undecryptable: textId, decryptedAfterJoin: later } });
 });
 
 /** SHA-256 as unpadded base64, the form of `file.hashes.sha256`. */

@@ -1,7 +1,7 @@
 import { test, expect } from "../../fixtures/browser.ts";
 import { appPortal, looksGerman } from "../../fixtures/app-portal.ts";
 import { evidence } from "../../fixtures/index.ts";
-import { AdminClient } from "../../src/matrix/admin.ts";
+import { deployment } from "../../src/config/deployment.ts";
 import { download, parseMxc, upload } from "../../src/matrix/attachments.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
@@ -20,7 +20,7 @@ import { UserFactory } from "../../src/matrix/users.ts";
 const enc = encodeURIComponent;
 
 test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, ledger, tag }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const owner = await users.create("roomowner");
@@ -28,7 +28,7 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, le
   ledger.record({ kind: "room", id: created.room_id, server: owner.serverName, test: testInfo.title });
   const { body: list } = await requestJson<{ rooms: { room_id: string; name: string | null }[] }>(api, "GET", "_synapse/admin/v1/rooms", { token, query: { search_term: tag } });
   expect(list.rooms.map((r) => r.room_id), "the portal's room list shows the new room").toContain(created.room_id);
-  await new AdminClient(api, token).deleteRoom(created.room_id);
+  await deployment(target).portalAdmin(token).deleteRoom(created.room_id);
   const after = await requestJson(api, "GET", `_synapse/admin/v1/rooms/${enc(created.room_id)}`, { token, accept: [404] });
   expect(after.status, "the deleted room is gone from the server").toBe(404);
   const joined = await requestJson<{ joined_rooms: string[] }>(owner.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token: owner.accessToken });
@@ -37,7 +37,7 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, le
 });
 
 test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const user = await users.create("fileowner");
@@ -52,7 +52,7 @@ test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, 
 });
 
 test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const { body: version } = await requestJson<{ server_version: string }>(api, "GET", "_synapse/admin/v1/server_version", { token });
@@ -77,9 +77,9 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
 });
 
 test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, users }, testInfo) => {
-  const api = target.adminApiUrl;
+  const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const admin = new AdminClient(api, target.adminToken!);
+  const admin = deployment(target).portalAdmin(target.adminToken!);
   const user = await users.create("newadmin");
   const asUser = () => requestJson(api, "GET", "_synapse/admin/v2/users", { token: user.accessToken, query: { limit: 1 }, accept: [403] });
   expect((await asUser()).status, "before the grant the user is refused by the admin API").toBe(403);
@@ -123,11 +123,11 @@ test("BUM-2.7.app application management portal in the browser: rooms, files, co
   const mxc = await upload(owner, bytes, "text/plain", "portal.txt");
   const { mediaId } = parseMxc(mxc);
   const candidate = await users.create("newadmin");
-  const candidateCanAdmin = async () => (await requestJson(target.adminApiUrl, "GET", "_synapse/admin/v2/users", { token: candidate.accessToken, query: { limit: 1 }, accept: [403] })).status === 200;
+  const candidateCanAdmin = async () => (await requestJson(deployment(target).portalApiUrl, "GET", "_synapse/admin/v2/users", { token: candidate.accessToken, query: { limit: 1 }, accept: [403] })).status === 200;
   const started = performance.now();
 
   const portal = appPortal(page, target);
-  const login = await timed("log in with the portal's form", () => portal.login({ homeserverUrl: target.adminApiUrl, username: portalAdmin.localpart, password: portalAdmin.password }));
+  const login = await timed("log in with the portal's form", () => portal.login({ homeserverUrl: deployment(target).portalApiUrl, username: portalAdmin.localpart, password: portalAdmin.password }));
   await shot("logged in");
   const nav = await portal.navigationLabels();
   expect(looksGerman([...login.labels, ...nav]), `the portal speaks German (login form: ${login.labels.join(" | ")}; navigation: ${nav.join(" | ")})`).toBe(true);

@@ -1,5 +1,5 @@
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
-import { adminUrl } from "../../src/config/target.ts";
+import { deployment } from "../../src/config/deployment.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN } from "../../src/security/admin-endpoints.ts";
@@ -19,6 +19,7 @@ async function raw(baseUrl: string, path: string, token?: string): Promise<{ sta
 
 test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, admin, users, ledger, tag }, testInfo) => {
   const problems: string[] = [];
+  const instance = deployment(target);
   const user = await users.create("plain");
   const room = await requestJson<{ room_id: string }>(user.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: user.accessToken, body: { name: `${tag} admin probe` } });
   ledger.record({ kind: "room", id: room.body.room_id, server: target.serverName, test: testInfo.title });
@@ -28,12 +29,12 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
   // Control: the admin API does answer at that URL (to the admin's token), so the refusals below are its verdict,
   // not a 404 of a URL where no admin API is routed.
   const control = await admin.request<{ users?: unknown[] }>("GET", "_synapse/admin/v2/users", { query: { limit: 1 }, accept: [200] });
-  expect(control.status, `the admin API answers the admin's token at ${adminUrl(target)}`).toBe(200);
+  expect(control.status, `the admin API answers the admin's token at ${instance.adminUrl}`).toBe(200);
 
   // Every admin endpoint the harness uses, with the user's token, at the URL where the admin API answers.
   const userToken = [];
   for (const ep of HARNESS_ADMIN_ENDPOINTS) {
-    const res = await requestJson<{ errcode?: string }>(adminUrl(target), ep.method, ep.path(ids), { token: user.accessToken, body: ep.body, accept: [400, 401, 403, 404, 405] });
+    const res = await requestJson<{ errcode?: string }>(instance.adminUrl, ep.method, ep.path(ids), { token: user.accessToken, body: ep.body, accept: [400, 401, 403, 404, 405] });
     userToken.push({ method: ep.method, path: ep.template, status: res.status, errcode: res.body?.errcode });
     if (!refused(res.status)) problems.push(`${ep.method} ${ep.template} answered ${res.status} to a normal user's token`);
   }
@@ -47,16 +48,15 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
   for (const [path, r] of Object.entries(metrics)) if ("prometheus" in r && r.prometheus) problems.push(`metrics are served through the public client URL at ${path}`);
 
   let publicSurface: unknown;
-  const separated = !!target.adminBaseUrl && new URL(target.adminBaseUrl).origin !== new URL(target.baseUrl).origin;
-  if (separated) {
+  if (instance.adminSeparate) {
     // Control: the admin URL answers the admin; the public URL must not, not even to the admin's token.
     const control = await admin.serverVersion();
-    const probes = {
+    const probes = { // public-surface probe: the admin API asked at the client URL on purpose
       serverVersion: await raw(target.baseUrl, "_synapse/admin/v1/server_version"),
       usersWithAdminToken: await raw(target.baseUrl, "_synapse/admin/v2/users?limit=1", target.adminToken),
     };
     for (const [what, r] of Object.entries(probes)) if ("status" in r && !refused(r.status) && !(r.status >= 300 && r.status < 400)) problems.push(`the public client URL serves the admin API (${what}: ${r.status})`);
-    publicSurface = { adminBaseUrl: target.adminBaseUrl, control, publicUrl: probes };
+    publicSurface = { adminBaseUrl: instance.adminUrl, control, publicUrl: probes };
   } else {
     // The control above reached the admin API through the client URL: it answers there. Whether that URL is
     // the public one or an internal name the harness was given cannot be told from here.
@@ -65,7 +65,7 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
 
   await evidence(testInfo, { requirement: "SEC-admin-surface", userToken, unauthenticatedByDesign: UNAUTHENTICATED_BY_DESIGN, metrics, publicSurface });
   expect(problems, `admin surface: ${problems.join("; ")}`).toEqual([]);
-  if (!separated) {
+  if (!instance.adminSeparate) {
     inconclusive(testInfo, `the admin API answers on the client URL ${target.baseUrl} (the target names no separate MXACCEPT_ADMIN_BASE_URL): if that is the public URL, the admin API is exposed; name the admin host in MXACCEPT_ADMIN_BASE_URL to prove the public URL does not serve it`);
   }
 });

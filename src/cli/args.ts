@@ -1,8 +1,19 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../config/errors.ts";
+import { commandHelp } from "./help.ts";
 
-/** parseArgs with one-line errors. */
+/** `--help` / `-h` was given: main prints `text` to stdout and exits 0. */
+export class HelpRequested extends Error {
+  readonly text: string;
+  constructor(text: string) {
+    super("help requested");
+    this.text = text;
+  }
+}
+
+/** parseArgs with one-line errors; `--help` or `-h` anywhere prints the command's usage with every option explained. */
 export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, usage: string) {
+  if (args.some((a) => a === "--help" || a === "-h")) throw new HelpRequested(commandHelp(/^mxaccept (\S+)/.exec(usage)?.[1] ?? "", options));
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
@@ -20,6 +31,7 @@ export const STACK_OPTIONS = {
   "size-scale": { type: "string" },
   "group-limit": { type: "string" },
   "state-dir": { type: "string" },
+  server: { type: "string" },
   topology: { type: "string" },
   "overlay-nginx": { type: "string" },
 } as const;

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
-import { loadTarget, adminUrl } from "../config/target.ts";
+import { loadTarget } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { trustCa } from "../config/trust.ts";
-import { AdminClient } from "../matrix/admin.ts";
 import { priceMonth, formatBill } from "../report/billing.ts";
 import { measureUsage, type Usage } from "../report/usage.ts";
 import { parse } from "./args.ts";
@@ -16,7 +16,7 @@ async function measure(targetFile: string): Promise<Usage> {
   if (target.caFile) trustCa(target.caFile);
   if (!target.adminToken) throw new UserError(`target ${targetFile}: pricing a live instance needs MXACCEPT_ADMIN_TOKEN (user and media statistics are admin APIs).`);
   await preflight(target);
-  return measureUsage(new AdminClient(adminUrl(target), target.adminToken));
+  return measureUsage(deployment(target).admin());
 }
 
 export async function billCommand(args: string[]): Promise<number> {

@@ -5,10 +5,11 @@ import { reportsDir, stateDir } from "../config/paths.ts";
 import { loadTarget } from "../config/target.ts";
 import { parseDuration } from "../config/duration.ts";
 import { trustCa } from "../config/trust.ts";
-import { cleanupRun, cleanupStale, type CleanupResult } from "../matrix/cleanup.ts";
+import { cleanupRun, cleanupStale, formatCleanup, type CleanupResult } from "../matrix/cleanup.ts";
 import { isRunId } from "../matrix/run-id.ts";
 import { readState } from "../stack/state.ts";
 import { parse } from "./args.ts";
+import { preflight } from "./preflight.ts";
 
 const USAGE = "mxaccept cleanup [--target F.env] (--run ID | --stale [--older-than 2h])";
 
@@ -23,7 +24,9 @@ export async function cleanupCommand(args: string[]): Promise<number> {
   }
   const target = loadTarget(targetFile);
   if (target.caFile) trustCa(target.caFile);
+  await preflight(target);
   let results: CleanupResult[];
+  const t0 = performance.now();
   if (values.run) {
     if (!isRunId(values.run)) throw new UserError(`--run ${values.run}: not a run id (they look like 20261122-130501-a1b2; see reports/).`);
     const ledger = join(reportsDir(), values.run, "ledger.jsonl");
@@ -36,9 +39,9 @@ export async function cleanupCommand(args: string[]): Promise<number> {
   }
   let errors = 0;
   for (const r of results) {
-    console.log(`${r.server}: ${r.users} users deactivated and erased, ${r.rooms} rooms purged, ${r.media} media deleted`);
-    for (const e of r.errors) console.log(`  error: ${e}`);
+    for (const line of formatCleanup(r)) console.log(line);
     errors += r.errors.length;
   }
+  console.log(`cleanup took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return errors ? 1 : 0;
 }

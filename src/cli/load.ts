@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { parseDuration } from "../config/duration.ts";
 import { reportsDir } from "../config/paths.ts";
 import { loadProfile } from "../config/profile.ts";
 import { loadTarget, type HomeserverTarget } from "../config/target.ts";
-import { cleanupRun } from "../matrix/cleanup.ts";
+import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { runningStack, stackUp, stackDown } from "../stack/native.ts";
@@ -19,10 +21,21 @@ import { stackOptions } from "./stack.ts";
 const USAGE =
   "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--k6-data F] [--allow-remote] [--with postgres]";
 
-/** Load traffic goes to loopback only unless the user says the target is theirs to load (--allow-remote). */
-export function isLoopback(baseUrl: string): boolean {
+const loopbackAddress = (a: string) => a === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || /^::ffff:127\./i.test(a);
+
+type Lookup = (host: string) => Promise<string[]>;
+const systemLookup: Lookup = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/**
+ * Load traffic goes to loopback only unless the user says the target is theirs to load (--allow-remote). A host
+ * name counts as loopback when every address it resolves to is (e.g. a name the hosts file maps to 127.0.10.1);
+ * a name that does not resolve is not.
+ */
+export async function isLoopback(baseUrl: string, resolve: Lookup = systemLookup): Promise<boolean> {
   const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (isIP(host)) return loopbackAddress(host);
+  const addresses = await resolve(host).catch(() => []);
+  return addresses.length > 0 && addresses.every(loopbackAddress);
 }
 
 function positive(flag: string, v: string | undefined, integer = false): number | undefined {
@@ -107,7 +120,7 @@ export async function loadCommand(args: string[]): Promise<number> {
       receiverHs = target.partner;
     }
     for (const hs of [target, receiverHs]) {
-      if (!isLoopback(hs.baseUrl) && !values["allow-remote"]) {
+      if (!values["allow-remote"] && !(await isLoopback(hs.baseUrl))) {
         throw new UserError(`${hs.baseUrl} is not a loopback address: load is only sent to instances you may load; add --allow-remote for a staging instance that is yours to load.`);
       }
     }
@@ -145,7 +158,8 @@ export async function loadCommand(args: string[]): Promise<number> {
         const t0 = performance.now();
         const results = await cleanupRun(target, runId, ledgerFile);
         cleanupMs = performance.now() - t0;
-        for (const r of results) if (r.users || r.rooms || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed in ${(cleanupMs / 1000).toFixed(1)} s${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
+        for (const r of results) if (r.users || r.rooms || r.remaining.length || r.errors.length) for (const line of formatCleanup(r)) console.error(`cleanup ${line}`);
+        console.error(`cleanup took ${(cleanupMs / 1000).toFixed(1)} s`);
       }
     }
     const k = knee(levels, targets);

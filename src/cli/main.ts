@@ -7,20 +7,10 @@ import { reportCommand } from "./report.ts";
 import { probeCommand } from "./probe.ts";
 import { slaCommand } from "./sla.ts";
 import { loadCommand } from "./load.ts";
+import { HelpRequested } from "./args.ts";
+import { topHelp } from "./help.ts";
 
-const HELP = `mxaccept: conformance and load test harness for Matrix messenger instances
-
-  mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--time-scale N] [--size-scale N]
-  mxaccept run      [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--keep-data] [--workers N] [stack options]
-  mxaccept cleanup  [--target F.env] (--run ID | --stale [--older-than 2h])
-  mxaccept bill     [--profile ID] (--users N --storage-gb G | --target F.env)
-  mxaccept report   [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]
-  mxaccept probe    [--target F.env] [--interval 60s] [--duration 1h] [--deadline 30s] [--out F] [--metrics-port N]
-  mxaccept sla      --probes F [--maintenance F] [--month YYYY-MM | --from ISO --to ISO] [--target-availability 0.999 | --profile ID] [--bucket 1m] [--rules-out F] [--json]
-  mxaccept load     [--target F.env] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--engine autocannon|k6] [--users N] [--across-federation] [--verdict]
-
-Without --target, run uses the running reference instance, or starts one for the run and stops it afterwards.
-Profiles: managed-bundesmessenger (default), vodafone-secure-messenger. See README.md.`;
+const HELP = topHelp();
 
 const PLANNED: Record<string, string> = {};
 
@@ -58,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (e instanceof HelpRequested) {
+      console.log(e.text);
+      process.exit(0);
+    }
     if (e instanceof UserError) {
       console.error(`mxaccept: ${e.message}`);
       process.exit(e.exitCode);

@@ -5,6 +5,8 @@ import { reportsDir } from "../config/paths.ts";
 import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { renderAllure } from "../report/allure.ts";
 import { parse } from "./args.ts";
+import { ensure } from "../stack/install.ts";
+import { chromium, ensureOrSay, java } from "../setup/installables.ts";
 
 const USAGE = "mxaccept report [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]";
 
@@ -30,11 +32,14 @@ export async function reportCommand(args: string[]): Promise<number> {
   const reportDir = join(dir, runId);
   if (!existsSync(join(reportDir, "results.json"))) throw new UserError(`--run ${runId}: no results.json in ${reportDir}; pick a folder name from ${dir}.`);
 
+  if (values.pdf) await ensure(chromium);
+  else if (!values["no-pdf"]) await ensureOrSay(chromium, "the record is written without PDF");
   const rec = await writeAcceptanceRecord(reportDir, values.pdf ? "always" : values["no-pdf"] ? "never" : "auto");
   console.log(`acceptance record: ${rec.html} (${Math.round(rec.htmlBytes / 1024)} KiB)`);
   if (rec.pdf) console.log(`acceptance record (PDF): ${rec.pdf} (${Math.round(rec.pdfBytes! / 1024)} KiB)`);
-  else if (!values["no-pdf"]) console.log("no PDF: Chromium is not installed (run 'npm run setup', or pass --pdf to make this an error)");
+  else if (!values["no-pdf"]) console.log("no PDF: Chromium is not installed (run 'npm run setup -- chromium', or pass --pdf to make this an error)");
   if (values.allure) {
+    await ensure(java); // allure-commandline is a Java program
     const out = await renderAllure(reportDir, { historyDir: values["allure-history"] ? resolve(values["allure-history"]) : undefined });
     console.log(`allure report: ${join(out, "index.html")}`);
   }

@@ -5,7 +5,7 @@ import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
 import { loadTarget, targetSecrets } from "../config/target.ts";
 import { projectRoot, reportsDir } from "../config/paths.ts";
-import { cleanupRun } from "../matrix/cleanup.ts";
+import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
 import { readResults } from "../report/playwright-reporter.ts";
@@ -19,7 +19,8 @@ import { captureInstance } from "../report/fingerprint.ts";
 import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
-import { preflight } from "./preflight.ts";
+import { preflight, detectCapabilities } from "./preflight.ts";
+import { chromium, ensureOrSay } from "../setup/installables.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";
 /** Exit code of `run --strict` when no requirement failed but one is incomplete or skipped (1: a requirement failed). */
@@ -28,14 +29,14 @@ export const EXIT_NOT_PROVEN = 3;
 const IDP_SUITES = ["identity", "portals"];
 const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
 
-function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string): Promise<number> {
+function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string, extraEnv: Record<string, string> = {}): Promise<number> {
   const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
   if (!existsSync(cli)) throw new UserError("Playwright Test is not installed: run 'npm install' and retry.");
   return new Promise((res) => {
     const child = spawn(process.execPath, [cli, "test", "-c", join(projectRoot(), "playwright.config.ts"), "--pass-with-no-tests", ...extraArgs], {
       cwd: projectRoot(),
       stdio: "inherit",
-      env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}) },
+      env: { ...process.env, ...contextEnv(ctx), ...(workers ? { MXACCEPT_WORKERS: workers } : {}), ...extraEnv },
     });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on("SIGINT", forward);
@@ -89,7 +90,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let catalogue: ReturnType<typeof listCatalogue> | undefined;
   let startedStack: string | undefined;
   let targetFile: string;
-  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx"] as const;
+  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx", "server"] as const;
   if (values.target) {
     const used = stackFlags.find((f) => values[f] !== undefined);
     if (used) throw new UserError(`--${used} configures the embedded instance and cannot be used with --target; drop one of them.`);
@@ -106,8 +107,8 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`using the running reference instance (${opts.stateDir})`);
     } else {
       // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
-      if (values.with === undefined && (!suites || suites.includes("virus"))) opts.with = ["scanner"];
-      if (!suites || suites.some((s) => IDP_SUITES.includes(s))) opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
+      if (values.with === undefined && (!suites || suites.includes("virus")) && opts.server !== "dendrite") opts.with = ["scanner"];
+      if ((!suites || suites.some((s) => IDP_SUITES.includes(s))) && opts.server !== "dendrite") opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
       catalogue = listCatalogue(join(opts.stateDir, "target.env"));
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
@@ -123,11 +124,16 @@ export async function runCommand(args: string[]): Promise<number> {
     const target = loadTarget(targetFile);
     const profile = loadProfile(values.profile ?? target.profile ?? "managed-bundesmessenger");
     await preflight(target);
+    // Chromium for the browser suites and the PDF record, installed on first use; without it only those are affected.
+    await ensureOrSay(chromium, "the browser checks fail and the record has no PDF");
     const runId = newRunId();
     const reportDir = join(reportsDir(), runId);
     mkdirSync(reportDir, { recursive: true });
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
+    // What the target's servers offer (capabilities.json), and the run's one admin where only the secret is known.
+    const detected = await detectCapabilities(target, runId, reportDir);
+    for (const line of detected.lines) console.error(line);
     // Written when listed (the reporter waits for it at the end of the scenarios), so the run does not wait for it.
     const listed = (catalogue ?? listCatalogue(targetFile)).then((c) => {
       try {
@@ -152,7 +158,7 @@ export async function runCommand(args: string[]): Promise<number> {
         : "one test at a time: the retention suite's live check moves hs1's history a year back while other suites run; select --suite retention alone to keep parallel workers");
     }
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
-    const code = await runPlaywright(ctx, [], workers);
+    const code = await runPlaywright(ctx, [], workers, detected.env);
     await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
@@ -164,11 +170,10 @@ export async function runCommand(args: string[]): Promise<number> {
       const t1 = performance.now();
       const results = await cleanupRun(target, runId, join(reportDir, "ledger.jsonl"));
       console.error(`cleanup took ${seconds(t1)} s`);
-      for (const r of results) {
-        if (r.users || r.rooms || r.media || r.errors.length) console.error(`cleanup ${r.server}: ${r.users} users, ${r.rooms} rooms, ${r.media} media removed${r.errors.length ? `; ${r.errors.length} errors: ${r.errors[0]}` : ""}`);
-      }
+      for (const r of results) for (const line of formatCleanup(r)) console.error(`cleanup ${line}`);
+      writeFileSync(join(reportDir, "cleanup.json"), JSON.stringify({ seconds: Number(seconds(t1)), servers: results }, null, 2));
     }
-    scrubSecrets(reportDir, targetSecrets(target));
+    scrubSecrets(reportDir, [...targetSecrets(target), ...detected.secrets]);
 
     if (!existsSync(join(reportDir, "results.json"))) {
       throw new UserError(`the scenarios ended (exit ${code}) without writing results.json: see the output above.`, 1);

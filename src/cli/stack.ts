@@ -7,12 +7,18 @@ import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/nat
 import { parse, STACK_OPTIONS, list, scale } from "./args.ts";
 import { parseTopology } from "../stack/topology/production.ts";
 
-const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--topology simple|production] [--overlay-nginx F] [--state-dir D]";
+const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--topology simple|production] [--overlay-nginx F] [--server synapse|dendrite] [--state-dir D]";
 
 function groupLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value)) throw new UserError(`--group-limit ${value}: must be a whole number >= 1 (members per group chat).`);
   return Number(value);
+}
+
+function serverKind(value: string | undefined): "synapse" | "dendrite" | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "synapse" && value !== "dendrite") throw new UserError(`--server ${value}: choose synapse or dendrite (the implementation of hs1).`);
+  return value;
 }
 
 export function stackOptions(values: Record<string, string | boolean | undefined>, profileFallback = "managed-bundesmessenger"): StackOptions {
@@ -25,6 +31,7 @@ export function stackOptions(values: Record<string, string | boolean | undefined
     timeScale: scale("time-scale", v["time-scale"]),
     sizeScale: scale("size-scale", v["size-scale"]),
     groupSizeLimit: groupLimit(v["group-limit"]),
+    server: serverKind(v.server),
     topology: parseTopology(v.topology),
     ...(v["overlay-nginx"] ? { nginxOverlay: v["overlay-nginx"] } : {}),
   };

@@ -22,10 +22,12 @@ const keys = {
   MXACCEPT_PARTNER_SERVER_NAME: serverName.optional(),
   MXACCEPT_PARTNER_ADMIN_TOKEN: secret.optional(),
   MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_PARTNER_ADMIN_BASE_URL: url.optional(),
   MXACCEPT_OUTSIDER_BASE_URL: url.optional(),
   MXACCEPT_OUTSIDER_SERVER_NAME: serverName.optional(),
   MXACCEPT_OUTSIDER_ADMIN_TOKEN: secret.optional(),
   MXACCEPT_OUTSIDER_REGISTRATION_SHARED_SECRET: secret.optional(),
+  MXACCEPT_OUTSIDER_ADMIN_BASE_URL: url.optional(),
   MXACCEPT_ADMIN_BASE_URL: url.optional(),
   MXACCEPT_CA_FILE: z.string().min(1).optional(),
   MXACCEPT_PROFILE: z.string().regex(/^[a-z0-9-]+$/, "must be a profile id such as managed-bundesmessenger").optional(),
@@ -60,17 +62,17 @@ const TargetEnv = z.object(keys).strict();
 type TargetEnv = z.infer<typeof TargetEnv>;
 
 export interface HomeserverTarget {
+  /** Which server of the target this is (src/config/deployment.ts); unset in hand-made objects: the instance. */
+  role?: "instance" | "partner" | "outsider";
   baseUrl: string;
   serverName: string;
   adminToken?: string;
   registrationSharedSecret?: string;
-  /** Where the admin API (and metrics) answer when the operator keeps them off the public client URL. */
+  /**
+   * Where the admin API (and metrics) answer when the operator keeps them off the public client URL. Read it
+   * through src/config/deployment.ts (`deployment(hs).adminUrl`), which decides where every request goes.
+   */
   adminBaseUrl?: string;
-}
-
-/** The base URL for /_synapse/admin requests: the internal admin URL when the target names one. */
-export function adminUrl(hs: HomeserverTarget): string {
-  return hs.adminBaseUrl ?? hs.baseUrl;
 }
 
 export interface Target extends HomeserverTarget {
@@ -128,16 +130,21 @@ export interface Target extends HomeserverTarget {
 function homeserver(env: TargetEnv, role: "PARTNER" | "OUTSIDER", source: string): HomeserverTarget | undefined {
   const base = env[`MXACCEPT_${role}_BASE_URL`];
   const name = env[`MXACCEPT_${role}_SERVER_NAME`];
-  if (!base && !name) return undefined;
+  if (!base && !name) {
+    if (env[`MXACCEPT_${role}_ADMIN_BASE_URL`]) throw new UserError(`target ${source}: MXACCEPT_${role}_ADMIN_BASE_URL is set but MXACCEPT_${role}_BASE_URL is not: a ${role.toLowerCase()} needs base URL and server name.`);
+    return undefined;
+  }
   if (!base || !name) {
     const missing = base ? `MXACCEPT_${role}_SERVER_NAME` : `MXACCEPT_${role}_BASE_URL`;
     throw new UserError(`target ${source}: ${missing} is missing: a ${role.toLowerCase()} needs both base URL and server name.`);
   }
   return {
+    role: role === "PARTNER" ? "partner" : "outsider",
     baseUrl: base,
     serverName: name,
     adminToken: env[`MXACCEPT_${role}_ADMIN_TOKEN`],
     registrationSharedSecret: env[`MXACCEPT_${role}_REGISTRATION_SHARED_SECRET`],
+    adminBaseUrl: env[`MXACCEPT_${role}_ADMIN_BASE_URL`],
   };
 }
 
@@ -165,6 +172,7 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
   }
   return {
     source,
+    role: "instance",
     baseUrl: env.MXACCEPT_BASE_URL,
     serverName: env.MXACCEPT_SERVER_NAME,
     adminToken: env.MXACCEPT_ADMIN_TOKEN,

@@ -6,20 +6,23 @@ import { UserError } from "../config/errors.ts";
 import { projectRoot } from "../config/paths.ts";
 import { childrenCpuMs, MAX_LATE_SHARE, type LoadResult } from "./engine.ts";
 import type { LatencySummary } from "./histogram.ts";
+import { ensure } from "../stack/install.ts";
+import { k6 } from "../setup/installables.ts";
 
 /**
  * The k6 engine: runs the plain k6 script load/k6/matrix.js (open model, constant-arrival-rate) as a child
  * process with the profile's targets as thresholds (k6 exits 99 on a breach) and reads its JSON summary.
- * k6 is built by scripts/setup.sh from the Go module proxy into the user's cache; MXACCEPT_K6 overrides.
+ * k6 is built from the Go module proxy into the user's cache the first time it is used (src/setup/installables.ts); MXACCEPT_K6 overrides.
  */
-export const K6_VERSION = "1.8.1";
+import { K6_VERSION } from "../setup/installables.ts";
+export { K6_VERSION };
 
 export function k6Binary(): string {
   if (process.env.MXACCEPT_K6) return process.env.MXACCEPT_K6;
   const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
   const built = join(cache, "mxaccept", `k6-${K6_VERSION}`, "k6");
   if (existsSync(built)) return built;
-  throw new UserError(`k6 is not installed (looked for ${built}): run 'npm run setup' to build it, or set MXACCEPT_K6 to a k6 binary.`);
+  throw new UserError(`k6 is not installed (looked for ${built}): run 'npm run setup -- k6' to build it, or set MXACCEPT_K6 to a k6 binary.`);
 }
 
 export interface K6Plan {
@@ -40,6 +43,7 @@ export interface K6Plan {
 type Metric = { values?: Record<string, number> };
 
 export async function runK6(plan: K6Plan): Promise<LoadResult> {
+  await ensure(k6);
   const bin = k6Binary();
   const dir = mkdtempSync(join(tmpdir(), "mxa-k6-"));
   const dataFile = join(dir, "data.json");
@@ -67,7 +71,7 @@ export async function runK6(plan: K6Plan): Promise<LoadResult> {
       child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
       // Bounded: k6 ends by itself; this is a safety net twice the planned time plus the graceful stop.
       const guard = setTimeout(() => child.kill("SIGTERM"), 2 * (plan.warmupMs + plan.durationMs) + 30_000);
-      child.on("error", (e) => reject(new UserError(`k6 (${bin}) could not start (${e.message}): run 'npm run setup' or set MXACCEPT_K6.`)));
+      child.on("error", (e) => reject(new UserError(`k6 (${bin}) could not start (${e.message}): run 'npm run setup -- k6' or set MXACCEPT_K6.`)));
       child.on("exit", (c, sig) => {
         clearTimeout(guard);
         resolve({ code: c ?? (sig ? 128 : 1), stderr: err });

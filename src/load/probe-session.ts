@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { reportsDir } from "../config/paths.ts";
 import type { Target } from "../config/target.ts";
-import { AdminClient } from "../matrix/admin.ts";
+import { deployment } from "../config/deployment.ts";
+import type { AdminClient } from "../matrix/admin.ts";
 import { requestJson } from "../matrix/http.ts";
 import { Ledger } from "../matrix/ledger.ts";
+import { cleanupRun } from "../matrix/cleanup.ts";
 import { PlainBot } from "../matrix/plain-bot.ts";
-import { registerWithSharedSecret } from "../matrix/registration.ts";
 import { newRunId, runTag } from "../matrix/run-id.ts";
 import { UserFactory, passwordLogin, randomPassword, type TestUser } from "../matrix/users.ts";
 
@@ -47,11 +48,12 @@ export function readProbeState(file: string): ProbeState | undefined {
 }
 
 async function adminFor(target: Target, runId: string, ledger: Ledger): Promise<AdminClient> {
-  if (target.adminToken) return new AdminClient(target.baseUrl, target.adminToken);
+  const d = deployment(target);
+  if (target.adminToken) return d.admin();
   const localpart = `${runTag(runId)}probe-admin`;
   ledger.record({ kind: "user", id: `@${localpart}:${target.serverName}`, server: target.serverName });
-  const reg = await registerWithSharedSecret(target.baseUrl, target.registrationSharedSecret!, { username: localpart, password: randomPassword(), admin: true });
-  return new AdminClient(target.baseUrl, reg.access_token);
+  const reg = await d.register({ username: localpart, password: randomPassword(), admin: true });
+  return d.admin(reg.access_token);
 }
 
 /**
@@ -65,10 +67,26 @@ export interface ProbeIdentity {
   scope?: string;
 }
 
-/** Creates the two run-tagged users and an encrypted direct chat between them. */
+/**
+ * Creates the two run-tagged users and an encrypted direct chat between them. When that fails part-way, what the
+ * canary's own run created is removed before the error propagates (a scenario's run is cleaned up by the run).
+ */
 async function createState(target: Target, identity?: ProbeIdentity): Promise<ProbeState> {
   const runId = identity?.runId ?? newRunId();
   const ledger = identity?.ledger ?? new Ledger(join(reportsDir(), runId, "ledger.jsonl"));
+  try {
+    return await createStateIn(target, runId, ledger, identity);
+  } catch (e) {
+    if (!identity) {
+      const results = await cleanupRun(target, runId, ledger.file).catch((c: Error) => [{ server: target.serverName, errors: [c.message] }]);
+      const failed = results.flatMap((r) => r.errors);
+      if (failed.length) throw new UserError(`the canary could not be set up (${(e as Error).message}), and removing what it created failed (${failed[0]}): run 'mxaccept cleanup --run ${runId}'.`);
+    }
+    throw e;
+  }
+}
+
+async function createStateIn(target: Target, runId: string, ledger: Ledger, identity?: ProbeIdentity): Promise<ProbeState> {
   const factory = new UserFactory(target, identity?.admin ?? (await adminFor(target, runId, ledger)), runId, ledger);
   const sender = await factory.create("canary-sender", { scope: identity?.scope, test: "availability canary" });
   const receiver = await factory.create("canary-receiver", { scope: identity?.scope, test: "availability canary" });

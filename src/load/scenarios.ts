@@ -3,7 +3,7 @@ import type { HomeserverTarget } from "../config/target.ts";
 import { requestJson } from "../matrix/http.ts";
 import type { Ledger } from "../matrix/ledger.ts";
 import { UserFactory } from "../matrix/users.ts";
-import { AdminClient } from "../matrix/admin.ts";
+import { deployment } from "../config/deployment.ts";
 import type { ScheduledRequest } from "./autocannon-engine.ts";
 import { LOAD_FIELD } from "./delivery.ts";
 import { pool, provisionLoadUsers, type LoadUser } from "./users.ts";
@@ -67,7 +67,7 @@ export async function prepareScenario(scenario: Scenario, o: PrepareOptions): Pr
     prepared.users = users.slice(0, MAX_ROOM_SENDERS);
   } else if (scenario === "login") {
     // Logging in hashes the password: a few password users, each logged in many times, is the realistic load.
-    const factory = new UserFactory(o.hs, new AdminClient(o.hs.baseUrl, o.hs.adminToken!), o.runId, o.ledger);
+    const factory = new UserFactory(o.hs, deployment(o.hs).admin(), o.runId, o.ledger);
     const made = await pool([0, 1, 2, 3], 4, (i) => factory.create(`login${i}`, { test: "load" }));
     prepared.logins = made.map((u) => ({ user: u.localpart, password: u.password }));
   } else if (scenario === "sync") {

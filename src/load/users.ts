@@ -1,5 +1,5 @@
 import type { HomeserverTarget } from "../config/target.ts";
-import { AdminClient } from "../matrix/admin.ts";
+import { deployment } from "../config/deployment.ts";
 import type { Ledger } from "../matrix/ledger.ts";
 import { runTag } from "../matrix/run-id.ts";
 
@@ -33,7 +33,7 @@ export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, 
 
 export async function provisionLoadUsers(hs: HomeserverTarget, runId: string, ledger: Ledger, count: number, opts: { prefix?: string; concurrency?: number } = {}): Promise<LoadUser[]> {
   if (!hs.adminToken) throw new Error(`no admin token for ${hs.serverName}: load users are created through the admin API`);
-  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  const admin = deployment(hs).admin();
   const indexes = Array.from({ length: count }, (_, i) => i);
   return pool(indexes, opts.concurrency ?? 8, async (i) => {
     const userId = `@${runTag(runId)}${opts.prefix ?? "load"}-${i}:${hs.serverName}`;

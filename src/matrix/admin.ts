@@ -30,16 +30,22 @@ export interface RoomEventRecord {
 const enc = encodeURIComponent;
 
 export class AdminClient {
+  /** Where /_synapse/admin requests go (the deployment's admin URL). */
   readonly baseUrl: string;
+  /** Where the client API requests the admin makes go (whoami, media config): the deployment's client URL. */
+  readonly clientUrl: string;
   readonly #token: string;
 
-  constructor(baseUrl: string, token: string) {
+  /** Made by src/config/deployment.ts (`deployment(hs).admin(token)`), which knows both URLs. */
+  constructor(baseUrl: string, token: string, clientUrl: string = baseUrl) {
     this.baseUrl = baseUrl;
+    this.clientUrl = clientUrl;
     this.#token = token;
   }
 
   request<T>(method: string, path: string, opts: RequestOptions = {}) {
-    return requestJson<T>(this.baseUrl, method, path, { ...opts, token: this.#token });
+    const base = path.replace(/^\//, "").startsWith("_synapse/") ? this.baseUrl : this.clientUrl;
+    return requestJson<T>(base, method, path, { ...opts, token: this.#token });
   }
 
   async serverVersion(): Promise<string> {
@@ -139,6 +145,56 @@ export class AdminClient {
       if (res.status === 404 || !res.body.total) return deleted;
       deleted += res.body.total;
     }
+  }
+
+  /** The joined members of a room as this server knows them (local and remote). */
+  async roomMembers(roomId: string): Promise<string[]> {
+    const res = await this.request<{ members: string[] }>("GET", `_synapse/admin/v1/rooms/${enc(roomId)}/members`, { accept: [404] });
+    return res.status === 404 ? [] : res.body.members;
+  }
+
+  /** The mxc URIs of media events of a room in this server's copy (unencrypted events only), local and remote. */
+  async roomMedia(roomId: string): Promise<{ local: string[]; remote: string[] }> {
+    const res = await this.request<{ local: string[]; remote: string[] }>("GET", `_synapse/admin/v1/room/${enc(roomId)}/media`, { accept: [404] });
+    return res.status === 404 ? { local: [], remote: [] } : res.body;
+  }
+
+  /** Rooms whose name, canonical alias or id contains `term`, all pages. */
+  async searchRooms(term: string): Promise<{ room_id: string; name?: string | null; creator?: string | null }[]> {
+    const rooms: { room_id: string; name?: string | null; creator?: string | null }[] = [];
+    let from: number | undefined = 0;
+    while (from !== undefined) {
+      const page: { body: { rooms: { room_id: string; name?: string | null; creator?: string | null }[]; next_batch?: number } } =
+        await this.request("GET", "_synapse/admin/v1/rooms", { query: { from, limit: 500, search_term: term } });
+      rooms.push(...page.body.rooms);
+      from = page.body.next_batch;
+    }
+    return rooms;
+  }
+
+  /** Ids of the local media a user uploaded, all pages. */
+  async userMediaIds(userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let from: number | undefined = 0;
+    while (from !== undefined) {
+      const res: { status: number; body: { media: { media_id: string }[]; next_token?: number } } =
+        await this.request("GET", `_synapse/admin/v1/users/${enc(userId)}/media`, { query: { from, limit: 500 }, accept: [404] });
+      if (res.status === 404) return ids;
+      ids.push(...res.body.media.map((m) => m.media_id));
+      from = res.body.next_token;
+    }
+    return ids;
+  }
+
+  /** What this server holds of a media (local, or its cached copy of a remote one); undefined when nothing. */
+  async mediaInfo(origin: string, mediaId: string): Promise<{ last_access_ts?: number | null; created_ts?: number; quarantined_by?: string | null } | undefined> {
+    const res = await this.request<{ media_info?: { last_access_ts?: number | null; created_ts?: number; quarantined_by?: string | null } }>("GET", `_synapse/admin/v1/media/${enc(origin)}/${enc(mediaId)}`, { accept: [404] });
+    return res.status === 404 ? undefined : (res.body.media_info ?? {});
+  }
+
+  /** Deletes the cached copies of remote media last accessed before `beforeTs` (Synapse deletes remote media only this way). */
+  async purgeRemoteMediaCache(beforeTs: number): Promise<number> {
+    return (await this.request<{ deleted: number }>("POST", "_synapse/admin/v1/purge_media_cache", { query: { before_ts: beforeTs } })).body.deleted;
   }
 
   async mediaConfig(): Promise<Record<string, unknown>> {

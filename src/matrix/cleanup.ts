@@ -1,54 +1,118 @@
-import { adminUrl, type HomeserverTarget, type Target } from "../config/target.ts";
-import { AdminClient } from "./admin.ts";
+import type { Target } from "../config/target.ts";
+import { UserError } from "../config/errors.ts";
+import { deployments, type Deployment } from "../config/deployment.ts";
+import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
 import { mapPool } from "./pool.ts";
+import { waitFor } from "./timeouts.ts";
+import { cleanupWithoutAdminApi } from "./cleanup-client.ts";
+import { synapseAdminAnswers } from "./capabilities.ts";
+import { readSessions, dropSessions } from "./run-admin.ts";
 
 /**
- * Removes what runs created: rooms created by run-tagged users are deleted and purged, their media deleted,
- * the users deactivated and erased. Works from the server's own view (users named mxa-<runId>-…) plus the run's
- * ledger, so it also cleans up after a run that crashed before it could record everything.
+ * Removes what runs created, on every server of the target where the harness has admin rights:
+ * - every room of the run that a server holds a copy of is deleted and purged there, also the partner's copy of a
+ *   federated room (Synapse records no creator for a room it first saw through a federated invite): a room is the
+ *   run's when the ledger names it, a run-tagged user created it, or its name carries the run's tag;
+ * - a room that also has members from outside the run is never deleted: the run's users leave it (deactivation);
+ * - the run's users are deactivated and erased, their local media deleted;
+ * - cached copies of the run's media on the other servers are deleted (Synapse deletes cached remote media only
+ *   by age, `purge_media_cache`, so this purges the cache up to the newest access of a run file; done where the
+ *   target allows disruption: the embedded instance or MXACCEPT_DESTRUCTIVE=allow, else reported as remaining).
+ * Works from the servers' own view (run-tagged users, rooms named with the run's tag) plus the run's ledger, so it
+ * also cleans up after a run that crashed before it could record everything.
  */
 export interface CleanupResult {
   server: string;
   users: number;
+  /** Rooms deleted and purged on this server. */
   rooms: number;
+  /** Local media deleted on this server. */
   media: number;
+  /** Cached copies of other servers' run media deleted on this server. */
+  remoteMedia: number;
+  /** Rooms of the run kept because members from outside the run are in them (the run's users left). */
+  roomsLeft: number;
+  /** What stays on this server, and why. */
+  remaining: string[];
   errors: string[];
 }
 
-function homeservers(target: Target): HomeserverTarget[] {
-  return [target, target.partner, target.outsider].filter((h): h is HomeserverTarget => !!h);
+interface ServerPlan {
+  d: Deployment;
+  admin: AdminClient;
+  result: CleanupResult;
+  users: Set<string>;
+  rooms: Set<string>;
+  /** mxc URIs of this server's local media uploaded by the run (collected before deletion). */
+  localMxc: Set<string>;
+  /** mxc URIs of other servers' media seen in the run's rooms here. */
+  remoteMxc: Set<string>;
+  /** Rooms of the run kept for their outside members: the run's local users must have left them in the end. */
+  kept: Map<string, string[]>;
 }
 
-async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) => boolean, ledger: LedgerEntry[]): Promise<CleanupResult> {
-  const result: CleanupResult = { server: hs.serverName, users: 0, rooms: 0, media: 0, errors: [] };
-  if (!hs.adminToken) {
-    result.errors.push(`no admin token for ${hs.serverName}: cannot clean it up`);
-    return result;
-  }
-  const admin = new AdminClient(adminUrl(hs), hs.adminToken);
+const mxcParts = (mxc: string) => {
+  const m = /^mxc:\/\/([^/]+)\/(.+)$/.exec(mxc);
+  return m ? { origin: m[1]!, id: m[2]! } : undefined;
+};
+
+function emptyResult(server: string): CleanupResult {
+  return { server, users: 0, rooms: 0, media: 0, remoteMedia: 0, roomsLeft: 0, remaining: [], errors: [] };
+}
+
+/** Step 1 on one server: the run's users (listed and from the ledger) and the rooms where the run shows. */
+async function survey(plan: ServerPlan, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[]): Promise<void> {
+  const { d, admin, result } = plan;
   const listed = await admin.listUsers({ name: TAG_PREFIX });
-  const userIds = new Set(listed.map((u) => u.name).filter((id) => {
-    const run = runIdOf(id);
-    return run !== undefined && selectRun(run) && id.endsWith(`:${hs.serverName}`);
-  }));
-  for (const e of ledger) if (e.kind === "user" && e.server === hs.serverName) userIds.add(e.id);
-  const rooms = new Set(ledger.filter((e) => e.kind === "room" && e.server === hs.serverName).map((e) => e.id));
-  for (const userId of userIds) {
-    try {
-      for (const r of await admin.joinedRooms(userId)) rooms.add(r);
-    } catch (e) {
-      if (!String((e as Error).message).includes("404")) result.errors.push(`rooms of ${userId}: ${(e as Error).message}`);
+  for (const u of listed) {
+    const run = runIdOf(u.name);
+    if (run !== undefined && selectRun(run) && u.name.endsWith(`:${d.serverName}`)) plan.users.add(u.name);
+  }
+  for (const e of ledger) if (e.kind === "user" && e.server === d.serverName) plan.users.add(e.id);
+  // Room ids are global: a room of the ledger may have a copy on any server (a federated room on the partner).
+  for (const e of ledger) if (e.kind === "room") plan.rooms.add(e.id);
+  for (const e of ledger) if (e.kind === "media" && mxcParts(e.id)?.origin === d.serverName) plan.localMxc.add(e.id);
+  for (const term of searchTerms) {
+    for (const r of await admin.searchRooms(term)) {
+      const run = r.name ? runIdOf(r.name) : undefined;
+      if (run && selectRun(run)) plan.rooms.add(r.room_id);
     }
   }
-  for (const roomId of rooms) {
+  await mapPool([...plan.users], 4, async (userId) => {
+    try {
+      for (const r of await admin.joinedRooms(userId)) plan.rooms.add(r);
+      for (const id of await admin.userMediaIds(userId)) plan.localMxc.add(`mxc://${d.serverName}/${id}`);
+    } catch (e) {
+      if (!String((e as Error).message).includes("404")) result.errors.push(`rooms and media of ${userId}: ${(e as Error).message}`);
+    }
+  });
+}
+
+/** Step 2: delete the run's rooms this server holds (or leave those with outside members). */
+async function deleteRooms(plan: ServerPlan, selectRun: (runId: string) => boolean, ledgerRooms: Set<string>): Promise<void> {
+  const { admin, result } = plan;
+  const isRunUser = (id: string) => {
+    const run = runIdOf(id);
+    return run !== undefined && selectRun(run);
+  };
+  for (const roomId of plan.rooms) {
     try {
       const details = await admin.room(roomId);
       if (!details) continue;
-      // Only rooms the harness made: created by a run-tagged user of a selected run.
-      const creatorRun = details.creator ? runIdOf(details.creator) : undefined;
-      if (!creatorRun || !selectRun(creatorRun)) continue;
+      const nameRun = details.name ? runIdOf(details.name) : undefined;
+      const ours = ledgerRooms.has(roomId) || (!!details.creator && isRunUser(details.creator)) || (!!nameRun && selectRun(nameRun));
+      if (!ours) continue; // someone else's room a run user joined: the user leaves it when deactivated
+      const members = await admin.roomMembers(roomId);
+      const outside = members.filter((m) => !isRunUser(m));
+      const media = await admin.roomMedia(roomId);
+      for (const mxc of media.remote) plan.remoteMxc.add(mxc);
+      if (outside.length > 0) {
+        result.roomsLeft++;
+        plan.kept.set(roomId, outside);
+        continue;
+      }
       // Deleting a room kicks every local member first, one membership event each: large rooms need longer.
       await admin.deleteRoom(roomId, Math.max(120_000, (details.joined_members ?? 0) * 500));
       result.rooms++;
@@ -56,8 +120,24 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
       result.errors.push(`room ${roomId}: ${(e as Error).message}`);
     }
   }
-  // Users in parallel (a few at a time): large runs (group-size checks) leave a thousand and more.
-  await mapPool([...userIds], 4, async (userId) => {
+}
+
+/** Step 3: local media of the run's users, then the users themselves (deactivated and erased: they leave every room). */
+async function removeUsers(plan: ServerPlan): Promise<void> {
+  const { admin, result } = plan;
+  // Media the ledger names but whose uploader is not (or no longer) a listed user.
+  for (const mxc of plan.localMxc) {
+    const p = mxcParts(mxc)!;
+    const res = await admin.request<{ total: number }>("DELETE", `_synapse/admin/v1/media/${encodeURIComponent(p.origin)}/${encodeURIComponent(p.id)}`, { accept: [404] }).catch((e: Error) => {
+      result.errors.push(`media ${mxc}: ${e.message}`);
+      return undefined;
+    });
+    if (res?.status === 200) result.media += res.body.total;
+  }
+  // Users in parallel (a few at a time): large runs (group-size checks) leave a thousand and more. The admin whose
+  // token does the work (the run admin, when the run made one) goes last.
+  const self = await admin.whoami().then((w) => w.userId, () => undefined);
+  const removeUser = async (userId: string) => {
     try {
       const user = await admin.getUser(userId);
       if (!user) return;
@@ -69,29 +149,139 @@ async function cleanupServer(hs: HomeserverTarget, selectRun: (runId: string) =>
     } catch (e) {
       result.errors.push(`user ${userId}: ${(e as Error).message}`);
     }
-  });
-  return result;
+  };
+  await mapPool([...plan.users].filter((u) => u !== self), 4, removeUser);
+  if (self && plan.users.has(self)) await removeUser(self);
+}
+
+/**
+ * Step 3b: deactivation parts the run's users from their rooms in the background: wait until none of the run's
+ * local users is a member of a room kept for its outside members.
+ */
+async function awaitLeft(plan: ServerPlan, selectRun: (runId: string) => boolean): Promise<void> {
+  const { d, admin, result } = plan;
+  for (const [roomId, outside] of plan.kept) {
+    const ours = async () => (await admin.roomMembers(roomId)).filter((m) => m.endsWith(`:${d.serverName}`) && runIdOf(m) !== undefined && selectRun(runIdOf(m)!));
+    try {
+      await waitFor(`the run's users to leave ${roomId}`, async () => ((await ours()).length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+      result.remaining.push(`room ${roomId}: kept, ${outside.length} member(s) from outside the run (e.g. ${outside[0]}); the run's users left it`);
+    } catch {
+      result.remaining.push(`room ${roomId}: kept, ${outside.length} member(s) from outside the run (e.g. ${outside[0]}); the run's users ${(await ours()).join(", ")} are still in it (deactivated; Synapse parts them in the background)`);
+    }
+  }
+}
+
+/**
+ * Step 4: cached copies of the run's media that this server fetched from the others. Synapse deletes remote media
+ * only by last access (purge_media_cache), so the purge reaches up to the newest access of a run file here.
+ */
+async function purgeCachedRunMedia(plan: ServerPlan, runMedia: Set<string>, mayPurge: boolean): Promise<void> {
+  const { d, admin, result } = plan;
+  const cached: { mxc: string; origin: string; id: string; lastAccess: number; quarantined: boolean }[] = [];
+  for (const mxc of runMedia) {
+    const p = mxcParts(mxc);
+    if (!p || p.origin === d.serverName) continue;
+    try {
+      const info = await admin.mediaInfo(p.origin, p.id);
+      if (info) cached.push({ mxc, ...p, lastAccess: info.last_access_ts ?? info.created_ts ?? Date.now(), quarantined: !!info.quarantined_by });
+    } catch (e) {
+      result.errors.push(`cached media ${mxc}: ${(e as Error).message}`);
+    }
+  }
+  if (cached.length === 0) return;
+  if (!mayPurge) {
+    result.remaining.push(`${cached.length} cached cop(ies) of run media from other servers: Synapse deletes cached remote media only by age (purge_media_cache), which also drops unrelated cache entries; allowed on the embedded instance or with MXACCEPT_DESTRUCTIVE=allow`);
+    return;
+  }
+  const beforeTs = Math.max(...cached.map((c) => c.lastAccess)) + 1;
+  try {
+    await admin.purgeRemoteMediaCache(beforeTs);
+  } catch (e) {
+    result.errors.push(`purge_media_cache: ${(e as Error).message}`);
+    return;
+  }
+  for (const c of cached) {
+    if (await admin.mediaInfo(c.origin, c.id)) {
+      result.remaining.push(`cached media ${c.mxc}: ${c.quarantined ? "quarantined (purge_media_cache never deletes quarantined media)" : "still cached after purge_media_cache (accessed again meanwhile?)"}`);
+    } else result.remoteMedia++;
+  }
+}
+
+/**
+ * The admin token for cleaning up on `d`: the target's own, else the run admin's (recorded in the run's sessions
+ * when the run made one with the shared secret). Undefined: no admin to clean up with.
+ */
+function cleanupToken(d: Deployment, runId?: string): string | undefined {
+  if (d.adminToken) return d.adminToken;
+  if (!runId) return undefined;
+  return readSessions(runId).find((s) => s.server === d.serverName && s.userId === `@${runTag(runId)}admin:${d.serverName}`)?.accessToken;
+}
+
+async function cleanup(target: Target, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[], runId?: string): Promise<CleanupResult[]> {
+  const plans: ServerPlan[] = [];
+  const results: CleanupResult[] = [];
+  for (const d of deployments(target)) {
+    const result = emptyResult(d.serverName);
+    results.push(result);
+    const token = cleanupToken(d, runId);
+    // A server without the Synapse admin API (or without an admin for it): what the run's users can do themselves.
+    if (!token || (await synapseAdminAnswers(d.hs, token)) === false) {
+      if (runId) {
+        const r = await cleanupWithoutAdminApi(d.hs, runId);
+        result.errors.push(...r.errors);
+        result.remaining.push(`no Synapse admin API${token ? "" : " token"} for the ${d.label}: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.roomsLeft} room memberships left`, ...r.remaining);
+      } else {
+        result.remaining.push(`not removed: stale runs on the ${d.label} cannot be found: that needs the Synapse admin API and an admin token (MXACCEPT_${d.envPrefix}ADMIN_TOKEN); remove a known run with 'mxaccept cleanup --run ID' (it uses the run's recorded sessions)`);
+      }
+      continue;
+    }
+    plans.push({ d, admin: d.admin(token), result, users: new Set(), rooms: new Set(), localMxc: new Set(), remoteMxc: new Set(), kept: new Map() });
+  }
+  for (const p of plans) {
+    try {
+      await survey(p, selectRun, ledger, searchTerms);
+    } catch (e) {
+      p.result.errors.push(`survey of ${p.d.label}: ${(e as Error).message}`);
+    }
+  }
+  const ledgerRooms = new Set(ledger.filter((e) => e.kind === "room").map((e) => e.id));
+  for (const p of plans) await deleteRooms(p, selectRun, ledgerRooms);
+  // Every file of the run, wherever it was uploaded: the copies other servers cached are looked up by these.
+  const runMedia = new Set<string>();
+  for (const p of plans) for (const m of [...p.localMxc, ...p.remoteMxc]) runMedia.add(m);
+  for (const p of plans) await removeUsers(p);
+  for (const p of plans) await awaitLeft(p, selectRun);
+  const mayPurge = target.embedded || target.destructive;
+  for (const p of plans) await purgeCachedRunMedia(p, runMedia, mayPurge);
+  if (runId) for (const p of plans) if (!p.result.errors.length) dropSessions(runId, p.d.serverName);
+  return results;
 }
 
 /** Cleans up one run on every homeserver of the target. */
 export async function cleanupRun(target: Target, runId: string, ledgerFile?: string): Promise<CleanupResult[]> {
   const ledger = ledgerFile ? Ledger.read(ledgerFile) : [];
-  const results: CleanupResult[] = [];
-  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => r === runId, ledger));
-  return results;
+  return cleanup(target, (r) => r === runId, ledger, [runTag(runId)], runId);
+}
+
+/** One line per server for the CLI: what was removed, then what remains and why. */
+export function formatCleanup(r: CleanupResult, ms?: number): string[] {
+  const lines = [`${r.server}: ${r.users} users deactivated and erased, ${r.rooms} rooms purged, ${r.media} media deleted, ${r.remoteMedia} cached remote media deleted, ${r.roomsLeft} rooms left to outside members${ms === undefined ? "" : ` (${(ms / 1000).toFixed(1)} s)`}`];
+  for (const x of r.remaining) lines.push(`  remains: ${x}`);
+  for (const e of r.errors) lines.push(`  error: ${e}`);
+  return lines;
 }
 
 /**
  * Run ids of runs that are still alive on a server: one of their users had a device seen within `windowMs`
  * (a month-long availability canary is old but not stale).
  */
-async function activeRuns(hs: HomeserverTarget, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
+async function activeRuns(d: Deployment, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
   const active = new Set<string>();
-  if (!hs.adminToken) return active;
-  const admin = new AdminClient(hs.baseUrl, hs.adminToken);
+  if (!d.adminToken) return active;
+  const admin = d.admin();
   const users = (await admin.listUsers({ name: TAG_PREFIX })).map((u) => u.name).filter((id) => {
     const run = runIdOf(id);
-    return run !== undefined && candidate(run) && id.endsWith(`:${hs.serverName}`);
+    return run !== undefined && candidate(run) && id.endsWith(`:${d.serverName}`);
   });
   await mapPool(users, 4, async (userId) => {
     const run = runIdOf(userId)!;
@@ -113,9 +303,16 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
     return now - started >= olderThanMs;
   };
   const spared = new Set<string>();
-  for (const hs of homeservers(target)) for (const r of await activeRuns(hs, isOld, olderThanMs, now)) spared.add(r);
-  const results: CleanupResult[] = [];
-  for (const hs of homeservers(target)) results.push(await cleanupServer(hs, (r) => isOld(r) && !spared.has(r), []));
+  for (const d of deployments(target)) {
+    let active: Set<string>;
+    try {
+      active = await activeRuns(d, isOld, olderThanMs, now);
+    } catch (e) {
+      throw new UserError(`the Synapse admin API of the ${d.label} at ${d.adminUrl} does not answer (${(e as Error).message.split("\n")[0]}): set MXACCEPT_${d.envPrefix}ADMIN_BASE_URL to where it is served; a server without it (e.g. Dendrite) cannot list stale runs: remove a known run with 'mxaccept cleanup --run ID'.`);
+    }
+    for (const r of active) spared.add(r);
+  }
+  const results = await cleanup(target, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX]);
   return { results, spared: [...spared] };
 }
 

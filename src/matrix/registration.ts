@@ -20,13 +20,13 @@ export interface Registered {
 }
 
 export async function registerWithSharedSecret(
-  baseUrl: string,
+  adminUrl: string,
   secret: string,
   user: { username: string; password: string; admin?: boolean; displayname?: string; userType?: string },
 ): Promise<Registered> {
-  const { body } = await requestJson<{ nonce: string }>(baseUrl, "GET", "_synapse/admin/v1/register");
+  const { body } = await requestJson<{ nonce: string }>(adminUrl, "GET", "_synapse/admin/v1/register");
   const admin = user.admin ?? false;
-  const res = await requestJson<Registered>(baseUrl, "POST", "_synapse/admin/v1/register", {
+  const res = await requestJson<Registered>(adminUrl, "POST", "_synapse/admin/v1/register", {
     body: {
       nonce: body.nonce,
       username: user.username,
@@ -44,11 +44,11 @@ export async function registerWithSharedSecret(
  * Whether the server accepts this shared secret, without creating anyone: a registration with a correct MAC for
  * an invalid user name (a space) is refused for the name (400), one with a wrong secret for the MAC (403).
  */
-export async function sharedSecretAccepted(baseUrl: string, secret: string): Promise<{ accepted: boolean; status: number; errcode?: string }> {
-  const { body } = await requestJson<{ nonce: string }>(baseUrl, "GET", "_synapse/admin/v1/register");
+export async function sharedSecretAccepted(adminUrl: string, secret: string): Promise<{ accepted: boolean; status: number; errcode?: string }> {
+  const { body } = await requestJson<{ nonce: string }>(adminUrl, "GET", "_synapse/admin/v1/register");
   const username = "mxaccept secret check";
   const password = "not-used-for-anything";
-  const res = await requestJson<{ errcode?: string }>(baseUrl, "POST", "_synapse/admin/v1/register", {
+  const res = await requestJson<{ errcode?: string }>(adminUrl, "POST", "_synapse/admin/v1/register", {
     body: { nonce: body.nonce, username, password, admin: false, mac: registrationMac(secret, body.nonce, username, password, false) },
     accept: [400, 401, 403],
   });

@@ -1,10 +1,12 @@
 import { randomBytes, createHash } from "node:crypto";
-import { adminUrl, type HomeserverTarget } from "../config/target.ts";
+import type { HomeserverTarget } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { AdminClient } from "./admin.ts";
 import { requestJson } from "./http.ts";
 import type { Ledger } from "./ledger.ts";
-import { registerWithSharedSecret } from "./registration.ts";
 import { runTag } from "./run-id.ts";
+import { needs, type ServerCapabilities } from "./capabilities.ts";
+import { recordSession } from "./run-admin.ts";
 
 /** A user the harness created, with one device of its own. */
 export interface TestUser {
@@ -39,7 +41,10 @@ export async function passwordLogin(baseUrl: string, identifier: Record<string, 
 /**
  * Creates run-tagged users (mxa-<runId>-<scope>-<name>) on one homeserver: by shared-secret registration when
  * the secret is known, otherwise by the admin API and a password login. Every user is exempted from rate
- * limits with the admin override (the target's config is never edited) and recorded in the ledger.
+ * limits with the admin override where the server offers it (the target's config is never edited) and recorded
+ * in the ledger. With capabilities, what the server does not offer is not tried: no override without
+ * `override_ratelimit`, a one-line error naming the missing capability instead of a raw MatrixError, and, on a
+ * server without the Synapse admin API, each session is recorded for the client-level cleanup.
  */
 export class UserFactory {
   readonly hs: HomeserverTarget;
@@ -47,11 +52,24 @@ export class UserFactory {
   readonly runId: string;
   readonly ledger: Ledger;
 
-  constructor(hs: HomeserverTarget, admin: AdminClient, runId: string, ledger: Ledger) {
+  readonly caps?: ServerCapabilities;
+
+  constructor(hs: HomeserverTarget, admin: AdminClient, runId: string, ledger: Ledger, caps?: ServerCapabilities) {
     this.hs = hs;
     this.admin = admin;
     this.runId = runId;
     this.ledger = ledger;
+    this.caps = caps;
+  }
+
+  /** Why users cannot be created on this server, or undefined when they can. */
+  cannotCreate(): string | undefined {
+    const c = this.caps;
+    if (!c) return undefined;
+    if (c.loginDelegated.present) return needs("test users, but login is delegated (MSC2965/MAS) so the harness cannot create them", c, "provide test accounts created in MAS");
+    if (this.hs.registrationSharedSecret && c.sharedSecretRegistration.present !== false) return undefined;
+    if (c.synapseAdminApi.present !== false && this.hs.adminToken) return undefined;
+    return needs("shared-secret registration or the Synapse admin API to create test users", c, "set MXACCEPT_REGISTRATION_SHARED_SECRET");
   }
 
   localpart(name: string, scope?: string): string {
@@ -67,12 +85,13 @@ export class UserFactory {
     this.ledger.record({ kind: "user", id: userId, server: this.hs.serverName, test: opts.test });
     let session: { access_token: string; device_id: string; user_id: string };
     if (this.hs.registrationSharedSecret) {
-      session = await registerWithSharedSecret(adminUrl(this.hs), this.hs.registrationSharedSecret, { username: localpart, password, displayname: displayName, admin: opts.admin });
+      session = await deployment(this.hs).register({ username: localpart, password, displayname: displayName, admin: opts.admin });
     } else {
       await this.admin.putUser(userId, { password, displayname: displayName, admin: opts.admin ?? false });
       session = await passwordLogin(this.hs.baseUrl, { type: "m.id.user", user: localpart }, password);
     }
-    await this.admin.overrideRatelimit(session.user_id);
+    if (this.caps ? this.caps.overrideRatelimit.present === true : true) await this.admin.overrideRatelimit(session.user_id);
+    if (this.caps && this.caps.synapseAdminApi.present !== true) recordSession(this.runId, { userId: session.user_id, server: this.hs.serverName, accessToken: session.access_token });
     return {
       userId: session.user_id,
       localpart,

@@ -59,9 +59,15 @@ export async function listCatalogue(targetFile: string): Promise<Catalogue> {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, MXACCEPT_TARGET: targetFile, MXACCEPT_REPORT_DIR: dir, MXACCEPT_CATALOGUE: "1", PLAYWRIGHT_JSON_OUTPUT_FILE: out },
       });
+      // A run that ends early (a bad target, Ctrl-C) must not leave the listing behind.
+      const stop = () => child.kill("SIGTERM");
+      process.once("exit", stop);
       child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
       child.on("error", () => res(127));
-      child.on("exit", (c) => res(c ?? 1));
+      child.on("exit", (c) => {
+        process.off("exit", stop);
+        res(c ?? 1);
+      });
     });
     const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { suites?: ListSuite[]; errors?: { message?: string }[] }) : undefined;
     const problem = !report ? `playwright --list exited ${code} without a list (${stderr.join("").trim().split("\n").pop() ?? ""})` : report.errors?.length ? `playwright --list: ${report.errors[0]!.message?.split("\n")[0] ?? "error"}` : undefined;

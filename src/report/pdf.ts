@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-backgr
 
 /** Renders `htmlPath` to `pdfPath` (A4, page numbers in the footer). */
 export async function printPdf(htmlPath: string, pdfPath: string, footer: string): Promise<void> {
-  if (!chromiumAvailable()) throw new UserError(`no Chromium at ${chromiumPath()}: run 'npm run setup' (installs Debian's chromium) or set MXACCEPT_CHROMIUM, then retry.`);
+  if (!chromiumAvailable()) throw new UserError(`no Chromium at ${chromiumPath()}: run 'npm run setup -- chromium' (installs Debian's chromium) or set MXACCEPT_CHROMIUM, then retry.`);
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();

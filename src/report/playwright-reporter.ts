@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { readCapabilities } from "../matrix/capabilities.ts";
 import { join, relative, sep } from "node:path";
 import type { Reporter, FullConfig, Suite, TestCase, TestResult } from "@playwright/test/reporter";
 import { loadProfile, type Profile } from "../config/profile.ts";
-import { loadTarget, targetSecrets, adminUrl, type Target } from "../config/target.ts";
+import { loadTarget, targetSecrets, type Target } from "../config/target.ts";
+import { deployment } from "../config/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { requestJson } from "../matrix/http.ts";
 import { projectRoot } from "../config/paths.ts";
@@ -79,6 +81,8 @@ export default class ResultsReporter implements Reporter {
       requirements,
       summary: summarize(requirements),
     };
+    const capabilities = readCapabilities(ctx.reportDir);
+    if (capabilities) results.capabilities = capabilities;
     mkdirSync(ctx.reportDir, { recursive: true });
     const secrets = targetSecrets(this.#target);
     writeFileSync(join(ctx.reportDir, "results.json"), redact(JSON.stringify(results, null, 2), secrets));
@@ -96,7 +100,7 @@ async function serverVersion(target: Target): Promise<string> {
     return `${body.server.name} ${body.server.version}`;
   } catch {
     try {
-      const { body } = await requestJson<{ server_version: string }>(adminUrl(target), "GET", "_synapse/admin/v1/server_version", { token: target.adminToken, timeoutMs: 10_000 });
+      const { body } = await requestJson<{ server_version: string }>(deployment(target).adminUrl, "GET", "_synapse/admin/v1/server_version", { token: target.adminToken, timeoutMs: 10_000 });
       return body.server_version;
     } catch {
       return "unknown";

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { capabilitiesHtml } from "./capabilities-html.ts";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { extname, isAbsolute, join, relative } from "node:path";
 import type { Profile } from "../config/profile.ts";
@@ -234,7 +235,7 @@ export function renderSection(input: RecordInput, lang: Lang): string {
   return `<section class="lang" lang="${lang}" id="${lang}">
 <header><div class="kicker">${esc(msg(lang, "langName"))} · <a href="#${lang === "de" ? "en" : "de"}">${esc(msg(lang, "otherVersion"))}</a></div>
 <h1>${esc(msg(lang, "docTitle"))}: ${esc(input.results.target.serverName)}</h1></header>
-<h2>${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}
+<h2>${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}${capabilitiesHtml(input.results.capabilities, lang)}
 <h2>${esc(msg(lang, "summary"))}</h2>
 <p class="verdict ${s.failed ? "bad" : acceptable(s) ? "good" : "warn"}">${esc(verdictText(lang, s))}</p>
 <p>${esc(msg(lang, "summaryLine", s))}</p>

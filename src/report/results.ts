@@ -1,3 +1,4 @@
+import type { RunCapabilities } from "../matrix/capabilities.ts";
 import type { Profile } from "../config/profile.ts";
 
 /**
@@ -92,6 +93,8 @@ export interface Results {
   selection?: Selection;
   requirements: RequirementResult[];
   summary: Summary;
+  /** What pre-flight detected on the target's homeservers (capabilities.json of the run), when it ran. */
+  capabilities?: RunCapabilities;
 }
 
 /** Requirement ids in a test title: BUM-2.1.a1, VSM-2.1.no-public-bridge, SEC-anonymous, BUM-7 … */

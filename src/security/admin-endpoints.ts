@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 
 /**
  * The Synapse admin API endpoints the harness itself uses (src/, fixtures/, scenarios/), as path templates with
@@ -41,11 +41,17 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v1/rooms/{}/messages", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/messages` },
   { method: "DELETE", template: "_synapse/admin/v2/rooms/{}", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}`, body: {} },
   { method: "GET", template: "_synapse/admin/v2/rooms/delete_status/{}", path: (i) => `_synapse/admin/v2/rooms/delete_status/${e(i.roomId)}` },
+  { method: "GET", template: "_synapse/admin/v2/rooms/{}/delete_status", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}/delete_status` },
   { method: "GET", template: "_synapse/admin/v1/fetch_event/{}", path: (i) => `_synapse/admin/v1/fetch_event/${e(i.eventId)}` },
   { method: "GET", template: "_synapse/admin/v2/users/{}/devices", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}/devices` },
   { method: "POST", template: "_synapse/admin/v1/users/{}/login", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/login`, body: {} },
   { method: "POST", template: "_synapse/admin/v1/join/{}", path: (i) => `_synapse/admin/v1/join/${e(i.roomId)}`, body: { user_id: "@nobody:invalid" } },
   { method: "DELETE", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/${e("mxaccept-no-such-media")}` },
+  { method: "GET", template: "_synapse/admin/v2/rooms/{}/delete_status", path: (i) => `_synapse/admin/v2/rooms/${e(i.roomId)}/delete_status` },
+  { method: "GET", template: "_synapse/admin/v1/rooms/{}/members", path: (i) => `_synapse/admin/v1/rooms/${e(i.roomId)}/members` },
+  { method: "GET", template: "_synapse/admin/v1/room/{}/media", path: (i) => `_synapse/admin/v1/room/${e(i.roomId)}/media` },
+  { method: "GET", template: "_synapse/admin/v1/media/{}/{}", path: (i) => `_synapse/admin/v1/media/${e(i.mediaServer)}/${e("mxaccept-no-such-media")}` },
+  { method: "POST", template: "_synapse/admin/v1/purge_media_cache", path: () => `_synapse/admin/v1/purge_media_cache?before_ts=${Date.now() - 365 * 86_400_000}`, body: {} },
   { method: "GET", template: "_synapse/admin/v1/registration_tokens", path: () => "_synapse/admin/v1/registration_tokens" },
   { method: "GET", template: "_synapse/admin/v1/federation/destinations", path: () => "_synapse/admin/v1/federation/destinations?limit=1" },
   { method: "GET", template: "_synapse/admin/v1/statistics/users/media", path: () => "_synapse/admin/v1/statistics/users/media?limit=1" },
@@ -62,7 +68,11 @@ function pathTemplateAt(text: string, start: number): string {
   let out = "";
   let i = start;
   while (i < text.length) {
-    if (text.startsWith("${", i)) {
+    if (text.startsWith("[^/]+", i)) {
+      // A path segment matched by a regular expression (a browser journey waiting for the portal's request).
+      out += "{}";
+      i += 5;
+    } else if (text.startsWith("${", i)) {
       let depth = 0;
       for (; i < text.length; i++) {
         if (text[i] === "{") depth++;
@@ -83,10 +93,15 @@ export function adminPathsInSources(dirs: string[]): Map<string, string> {
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      // The reference instance's generator names admin paths to route them (nginx locations); it sends no request.
+      if (statSync(p).isDirectory()) {
+        if (!p.endsWith(`${sep}src${sep}stack`)) walk(p);
+      }
       else if (p.endsWith(".ts")) {
         const text = readFileSync(p, "utf8");
         for (const m of text.matchAll(/_synapse\/admin\/v\d\//g)) {
+          // A routing pattern (nginx location regex "^/_synapse/admin/…") is no request the harness makes.
+          if (text.slice(m.index - 2, m.index) === "^/") continue;
           const template = pathTemplateAt(text, m.index).replace(/\{[A-Za-z_]+\}/g, "{}").replace(/[).]+$/, "").replace(/\/$/, "");
           if (!found.has(template)) found.set(template, p);
         }

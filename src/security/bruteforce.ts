@@ -97,6 +97,8 @@ export interface LoginProbe {
   errcode?: string;
   retryAfterMs?: number;
   /** Milliseconds from the attacked account's 429 to sending this login. */
+  sentAfterMs: number;
+  /** Milliseconds from the attacked account's 429 to this login's answer. */
   afterThrottleMs: number;
 }
 
@@ -127,10 +129,11 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   const window = throttled.attempts.at(-1)?.retryAfterMs ?? 0;
   const probes: LoginProbe[] = [];
   const probe = async (who: LoginProbe["who"], account: { localpart: string; password: string }, sourceAddress: string | undefined) => {
-    // Timed by when the request was sent: limiters decide as a login arrives, before the password is checked.
+    // A limiter decides some time between sending and the answer (a loaded server may queue the request): a
+    // probe counts as within the 429's window only when its answer came within it.
     const sent = Date.now();
     const r = await correctLogin(baseUrl, account.localpart, account.password, sourceAddress);
-    const p: LoginProbe = { who, account: account.localpart, ...(sourceAddress ? { sourceAddress } : {}), ...r, afterThrottleMs: sent - at };
+    const p: LoginProbe = { who, account: account.localpart, ...(sourceAddress ? { sourceAddress } : {}), ...r, sentAfterMs: sent - at, afterThrottleMs: Date.now() - at };
     probes.push(p);
     return p;
   };
@@ -146,7 +149,7 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
       return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 for its correct password, ${elsewhere.afterThrottleMs} ms after the first 429)`, probes };
     }
     if (late(elsewhere)) {
-      return { verdict: "undecided", reason: `the attacked account logged in from another address, but ${elsewhere.afterThrottleMs} ms after its 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };
+      return { verdict: "undecided", reason: `the attacked account logged in from another address, but its answer came ${elsewhere.afterThrottleMs} ms after the 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };
     }
   }
   // The account is not throttled everywhere (or no second address is available): the 429 is the account's only
@@ -155,15 +158,15 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
   if (unexpected(same)) throw new Error(`a correct login of another account answered ${same.status} ${same.errcode ?? ""} (expected 200 or 429)`);
   if (same.status === 200) {
     // Only within the 429's retry_after_ms: later, a limiter of the address may have let up as well.
-    if (late(same)) return { verdict: "undecided", reason: `another account logged in from the same address, but ${same.afterThrottleMs} ms after the 429, later than its retry_after_ms of ${window} ms: a limiter of the address may have let up`, probes };
-    return { verdict: "per-account", reason: `within the 429's retry_after_ms, another account logged in from the same address (${same.afterThrottleMs} ms later): the throttle is the attacked account's${second ? ` (from that address: it logged in from ${second})` : ""}`, probes };
+    if (late(same)) return { verdict: "undecided", reason: `another account logged in from the same address, but its answer came ${same.afterThrottleMs} ms after the 429, later than its retry_after_ms of ${window} ms: a limiter of the address may have let up`, probes };
+    return { verdict: "per-account", reason: `within the 429's retry_after_ms, another account logged in from the same address (answered ${same.afterThrottleMs} ms later): the throttle is the attacked account's${second ? ` (from that address: it logged in from ${second})` : ""}`, probes };
   }
   if (!second) {
     return { verdict: "undecided", reason: `after the attacked account's 429 the same address was throttled for another account too (429), and the target is not on loopback, so no second source address can tell a throttle of the account from a general limiter of the address`, probes };
   }
   return {
     verdict: "general",
-    reason: `the 429 came from a general limiter that does not count failed logins of the account: right after it, the attacked account logged in from another address ${second} (200, ${probes[0]!.afterThrottleMs} ms after its 429, within its retry_after_ms of ${window} ms), and another account was throttled from the first address too (429)`,
+    reason: `the 429 came from a general limiter that does not count failed logins of the account: right after it, the attacked account logged in from another address ${second} (200, answered ${probes[0]!.afterThrottleMs} ms after its 429, within its retry_after_ms of ${window} ms), and another account was throttled from the first address too (429)`,
     probes,
   };
 }

@@ -93,11 +93,11 @@ export function debianPackages(name: string, commands: string[], packages: strin
       const stamp = join(cacheDir(), ".apt-updated");
       if (!existsSync(stamp)) {
         progress("running apt-get update");
-        await runLogged("apt-get", ["update", "-qq"], { what: "apt-get update", logFile });
+        await runLogged("apt-get", ["-o", "DPkg::Lock::Timeout=600", "update", "-qq"], { what: "apt-get update", logFile });
         writeFileSync(stamp, new Date().toISOString());
       }
       progress(`installing ${packages.join(" ")}`);
-      await runLogged("apt-get", ["install", "-y", "-qq", ...packages], { what: cmd, logFile, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      await runLogged("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", ...packages], { what: cmd, logFile, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     },
   };
 }

@@ -18,6 +18,9 @@ import { type StackState, type ServerState, type WorkerState, readState, writeSt
 import { prepareProduction, startProductionServices, workerConfig, type Topology, type ProductionPlan } from "./topology/production.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
+import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
+import { ensure } from "./install.ts";
+import { openssl, synapse } from "../setup/installables.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
@@ -31,6 +34,8 @@ export interface StackOptions {
   sizeScale?: number;
   /** Replaces the contract's group size limit on the reference instance (--group-limit N). */
   groupSizeLimit?: number;
+  /** The implementation of hs1 (--server): Synapse (default) or Dendrite 0.13.8, built on first use. */
+  server?: "synapse" | "dendrite";
   /** Progress lines (for the CLI); silent when absent. */
   log?: (line: string) => void;
   /** simple (default): three single Synapse processes; production: hs1 with workers, Redis, PostgreSQL and nginx. */
@@ -131,7 +136,8 @@ async function waitWorkerHealthy(server: ServerState, w: WorkerState): Promise<v
  * resolves when every process answers /health.
  */
 export async function startSynapseGroup(server: ServerState, onPid: () => void = () => {}): Promise<void> {
-  server.pid = startSynapse(server);
+  // hs1 of `--server dendrite` is one Dendrite process (no workers).
+  server.pid = server.software === "dendrite" ? startDendrite(server, server.tls!) : startSynapse(server);
   onPid();
   await waitHealthy(server);
   for (const w of server.workers ?? []) w.pid = startSynapse(server, w);
@@ -149,7 +155,7 @@ export async function waitHealthy(server: ServerState): Promise<void> {
     if (!isOurProcess(server.pid, server.config)) {
       throw new StopWaiting(`${server.role} exited during start-up: ${tail(join(server.dir, "stdout.log"))} (logs in ${server.dir}).`);
     }
-    const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${server.baseUrl}/${server.software === "dendrite" ? "_matrix/client/versions" : "health"}`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200 ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 }).catch((e) => {
     if (e instanceof StopWaiting) throw new UserError(e.message);
@@ -177,6 +183,7 @@ function pendingBackgroundUpdates(server: ServerState): number {
 
 /** A fresh database migrates in the background; the instance is ready when none of that is left. */
 async function waitBackgroundUpdates(server: ServerState): Promise<void> {
+  if (server.software === "dendrite") return; // Dendrite migrates its databases before it answers
   await waitFor(`${server.role} to finish its database background updates`, async () => {
     if (!isOurProcess(server.pid, server.config)) throw new StopWaiting(`${server.role} exited: see ${server.dir}/homeserver.log`);
     return pendingBackgroundUpdates(server) === 0 ? true : undefined;
@@ -238,8 +245,17 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   if (groupSizeLimit !== undefined && !profile.contract.groupSizeLimit) throw new UserError(`--group-limit: profile ${profile.id} has no group size limit; drop --group-limit.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
+  if (opts.server === "dendrite") {
+    if (withParts.length) throw new UserError(`--with ${withParts.join(",")}: the parts are wired to Synapse; with --server dendrite leave --with out.`);
+    await ensureDendrite(log);
+  }
   const containers = await import("./containers.ts");
-  if (topology === "simple" && await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  // Dendrite runs with the native launcher (the compose stack describes Synapse only).
+  if (topology === "simple" && opts.server !== "dendrite" && await containers.chooseLauncher() === "containers") return containers.containerStackUp(opts, profile, overlays);
+  // Set-up by need: the homeservers' venv and openssl (the local CA), installed on first use and announced.
+  const say = opts.log ?? ((l: string) => console.error(l));
+  await ensure(openssl, say);
+  if (!process.env.MXACCEPT_PYTHON) await ensure(synapse, say);
   if (!existsSync(pythonPath())) throw new UserError(`the Python of the Synapse venv (${pythonPath()}) is missing: run 'npm run setup' and retry.`);
 
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
@@ -273,9 +289,16 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     plans.push({ name, plan, before: part.startsBeforeHomeservers === true });
   }
 
+  const dendriteHttpPort = opts.server === "dendrite" ? await freePort() : undefined;
   const servers: ServerState[] = ROLES.map((role) => {
     const dir = layout.servers[role].dir;
     mkdirSync(join(dir, "media"), { recursive: true, mode: 0o700 });
+    if (role === "hs1" && opts.server === "dendrite") {
+      const configPath = join(dir, "dendrite.yaml");
+      writeFileSync(configPath, stringify(dendriteConfig(profile, layout, role, layout.servers[role].secrets.registration, [overlays[role]])), { mode: 0o600 });
+      writeFileSync(join(dir, "matrix_key.pem"), dendriteSigningKey(), { mode: 0o600 });
+      return { role, port: layout.servers[role].port, pid: 0, dir, config: configPath, serverName: serverName(layout, role), baseUrl: baseUrl(layout, role), trustBundle: tls.trustBundle, software: "dendrite", tls: { cert: tls.cert, key: tls.key }, httpPort: dendriteHttpPort };
+    }
     const topologyExtra = role === "hs1" ? production?.homeserver : undefined;
     const config = serverConfig(profile, layout, role, [topologyExtra, ...plans.map(({ plan }) => plan.homeserver?.[role]), overlays[role]]);
     const configPath = join(dir, "homeserver.yaml");

@@ -14,6 +14,10 @@ export interface ServerState {
   baseUrl: string;
   /** CA bundle for the server's own outbound TLS (SSL_CERT_FILE): the system's CAs and the local CA. */
   trustBundle?: string;
+  /** The implementation (default Synapse); Dendrite also keeps its certificate and its loopback http port here. */
+  software?: "synapse" | "dendrite";
+  tls?: { cert: string; key: string };
+  httpPort?: number;
   /** Where the admin API answers when not at baseUrl (hs1 of the production topology: nginx's admin port). */
   adminUrl?: string;
   /** Synapse worker processes beside the main process (production topology), started and stopped with it. */

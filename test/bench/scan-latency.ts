@@ -17,7 +17,7 @@ import { loadTarget } from "../../src/config/target.ts";
 import { trustCa } from "../../src/config/trust.ts";
 import { stateDir } from "../../src/config/paths.ts";
 import { runningStack } from "../../src/stack/native.ts";
-import { AdminClient } from "../../src/matrix/admin.ts";
+import { deployment } from "../../src/config/deployment.ts";
 import { Ledger } from "../../src/matrix/ledger.ts";
 import { UserFactory } from "../../src/matrix/users.ts";
 import { newRunId } from "../../src/matrix/run-id.ts";
@@ -42,7 +42,7 @@ const runs = Number(values.runs);
 const scanner = new ContentScanner(target.scannerUrl);
 const runId = newRunId();
 const ledgerFile = join(mkdtempSync(join(tmpdir(), "mxa-bench-")), "ledger.jsonl");
-const factory = new UserFactory(target, new AdminClient(target.baseUrl, target.adminToken ?? ""), runId, new Ledger(ledgerFile));
+const factory = new UserFactory(target, deployment(target).admin(target.adminToken ?? ""), runId, new Ledger(ledgerFile));
 const user = await factory.create("bench");
 
 function file(size: number, infected: boolean): Buffer {

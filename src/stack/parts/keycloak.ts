@@ -9,6 +9,8 @@ import { freePort } from "../ports.ts";
 import type { StackPart } from "../parts.ts";
 import { KEYCLOAK_VERSION, ensureKeycloakDist, ensureKeycloakTemplate, javaHome } from "./keycloak-dist.ts";
 import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
+import { ensure } from "../install.ts";
+import { keycloak } from "../../setup/installables.ts";
 
 /**
  * Keycloak as hs1's OIDC provider (`--with keycloak`): the cached distribution (keycloak-dist.ts) started with
@@ -56,6 +58,8 @@ export const keycloakPart: StackPart = {
   name: "keycloak",
   description: "Keycloak as hs1's OIDC provider (identity and portals suites)",
   async prepare(ctx) {
+    // Java, Maven and the distribution (fetched and built once), announced with a heartbeat on first use.
+    await ensure(keycloak, ctx.log);
     const { home, fetchedMs, builtMs } = await ensureKeycloakDist(ctx.log);
     if (fetchedMs !== undefined || builtMs !== undefined) {
       ctx.log(`Keycloak ${KEYCLOAK_VERSION} cached in ${home}: fetch ${((fetchedMs ?? 0) / 1000).toFixed(1)} s, build ${((builtMs ?? 0) / 1000).toFixed(1)} s`);

@@ -8,6 +8,8 @@ import { ROLES } from "../generate.ts";
 import { pythonPath } from "../native.ts";
 import type { StackPart } from "../parts.ts";
 import { freePort } from "../ports.ts";
+import { ensure } from "../install.ts";
+import { postgresServer, psycopg2 } from "../../setup/installables.ts";
 
 /**
  * PostgreSQL from Debian (`--with postgres`, DESIGN's `--db postgres`) as the database of hs1..hs3 instead of
@@ -31,6 +33,8 @@ export const postgresPart: StackPart = {
   description: "PostgreSQL as the homeservers' database (load suite)",
   startsBeforeHomeservers: true,
   async prepare(ctx) {
+    await ensure(postgresServer, ctx.log);
+    await ensure(psycopg2, ctx.log);
     const initdb = pgBin("initdb");
     const postgres = pgBin("postgres");
     if (spawnSync(pythonPath(), ["-c", "import psycopg2"]).status !== 0) throw new UserError("psycopg2 is missing from the Synapse venv: run 'npm run setup' and retry.");

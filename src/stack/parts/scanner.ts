@@ -11,6 +11,8 @@ import { baseUrl, type Role } from "../generate.ts";
 import { freePort } from "../ports.ts";
 import { isOurProcess } from "../state.ts";
 import type { PartContext, PartPlan, PartProcess, StackPart } from "../parts.ts";
+import { ensure } from "../install.ts";
+import { clamav, contentScanner } from "../../setup/installables.ts";
 
 /**
  * The content scanner of the reference instance (`--with scanner`): matrix-content-scanner from PyPI (the
@@ -83,6 +85,8 @@ export const scanner: StackPart = {
   description: "matrix-content-scanner in front of hs1 (and hs2) media, with ClamAV clamd and generated signatures",
 
   async prepare(ctx: PartContext): Promise<PartPlan> {
+    await ensure(clamav, ctx.log);
+    await ensure(contentScanner, ctx.log);
     for (const cmd of ["clamd", "clamdscan", "mkfifo"]) {
       if (!have(cmd)) throw new UserError(`--with scanner needs ${cmd} (ClamAV from Debian): run 'npm run setup' and retry.`);
     }
