@@ -6,7 +6,7 @@ import { waitFor } from "../../src/matrix/timeouts.ts";
 import { referenceDbPath, withDb } from "../../src/stack/reference-db.ts";
 import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/report/retention.ts";
 import { mediaRetentionClock } from "../../src/stack/generate.ts";
-import { configProof, auditVerdict, AUDIT_SAMPLE } from "./proofs.ts";
+import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
 
 const DAY = 86_400_000;
 
@@ -31,7 +31,7 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
     const t0 = Date.now();
     const a = await test.step("audit: local media stored past the lifetime by upload time, every user incl. deactivated", () => auditLocalMedia(admin, limitMs, Date.now(), AUDIT_SAMPLE));
     const c = auditVerdict(testInfo, a.oldestUserTs, limitMs, "user account", haveConfig);
-    await evidence(testInfo, { requirement: "BUM-2.5.local-media", proof: "audit", agedBy: "upload time (created_ts)", limitDays: limitMs / DAY, usersTotal: a.usersTotal, deactivatedUsers: a.deactivatedUsers, usersWithOldMedia: a.usersWithOldMedia, oldMediaCount: a.oldMediaCount, sampleSize: a.usersChecked, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptApartCount: a.keptApart.length, keptApart: a.keptApart.slice(0, 20), conclusive: c.conclusive, note: c.note, auditMs: Date.now() - t0 });
+    await evidence(testInfo, { requirement: "BUM-2.5.local-media", ...auditProof(c.conclusive, a.violations.length, haveConfig), agedBy: "upload time (created_ts)", limitDays: limitMs / DAY, usersTotal: a.usersTotal, deactivatedUsers: a.deactivatedUsers, usersWithOldMedia: a.usersWithOldMedia, oldMediaCount: a.oldMediaCount, sampleSize: a.usersChecked, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptApartCount: a.keptApart.length, keptApart: a.keptApart.slice(0, 20), conclusive: c.conclusive, note: c.note, auditMs: Date.now() - t0 });
     expect(a.violations.slice(0, 5), `local media stored longer than ${limitMs / DAY} days after upload (${a.oldMediaCount} files of ${a.usersWithOldMedia} users uploaded before the limit)`).toEqual([]);
     return;
   }
@@ -68,7 +68,7 @@ test("BUM-2.5.remote-media media fetched from a federated instance is purged pas
     const t0 = Date.now();
     const a = await test.step("audit: cached remote media past the lifetime (admin room media lists, media info)", async () => auditRemoteMedia(admin, await listRoomIds(admin), limitMs, Date.now(), AUDIT_SAMPLE));
     const c = auditVerdict(testInfo, a.oldestRoomWithRemoteTs, limitMs, "room with remote media", haveConfig);
-    await evidence(testInfo, { requirement: "BUM-2.5.remote-media", proof: "audit", agedBy: "cache time (created_ts)", limitDays: limitMs / DAY, roomsTotal: a.roomsTotal, sampleSize: a.roomsSampled, remoteReferences: a.remoteReferences, mediaChecked: a.checked, cached: a.cached, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptApartCount: a.keptApart.length, keptApart: a.keptApart.slice(0, 20), conclusive: c.conclusive, note: c.note, limitation: "the admin API lists media of unencrypted events only: attachments in end-to-end encrypted rooms are not seen", auditMs: Date.now() - t0 });
+    await evidence(testInfo, { requirement: "BUM-2.5.remote-media", ...auditProof(c.conclusive, a.violations.length, haveConfig), agedBy: "cache time (created_ts)", limitDays: limitMs / DAY, roomsTotal: a.roomsTotal, sampleSize: a.roomsSampled, remoteReferences: a.remoteReferences, mediaChecked: a.checked, cached: a.cached, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptApartCount: a.keptApart.length, keptApart: a.keptApart.slice(0, 20), conclusive: c.conclusive, note: c.note, limitation: "the admin API lists media of unencrypted events only: attachments in end-to-end encrypted rooms are not seen", auditMs: Date.now() - t0 });
     expect(a.violations.slice(0, 5), `remote media cached longer than ${limitMs / DAY} days`).toEqual([]);
     return;
   }

@@ -5,7 +5,7 @@ import { waitFor } from "../../src/matrix/timeouts.ts";
 import { retentionPlan, auditLimits, auditMessages } from "../../src/report/retention.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
 import type { TestUser } from "../../src/matrix/users.ts";
-import { configProof, auditVerdict, AUDIT_SAMPLE } from "./proofs.ts";
+import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
 
 const DAY = 86_400_000;
 const served = async (u: TestUser, roomId: string, eventId: string) =>
@@ -25,7 +25,7 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
     const t0 = Date.now();
     const a = await test.step("audit: messages stored past the lifetime (admin API, sampled rooms)", () => auditMessages(admin, limitMs, Date.now(), AUDIT_SAMPLE));
     const c = auditVerdict(testInfo, a.oldestRoomTs, limitMs, "room", haveConfig);
-    await evidence(testInfo, { requirement: id, proof: "audit", limitDays: limitMs / DAY, roomsTotal: a.roomsTotal, sampleSize: a.sample, pagesRead: a.pagesRead, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptPurgePointCount: a.keptPurgePoint.length, keptPurgePoint: a.keptPurgePoint.slice(0, 20), conclusive: c.conclusive, note: c.note, auditMs: Date.now() - t0 });
+    await evidence(testInfo, { requirement: id, ...auditProof(c.conclusive, a.violations.length, haveConfig), limitDays: limitMs / DAY, roomsTotal: a.roomsTotal, sampleSize: a.sample, pagesRead: a.pagesRead, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptPurgePointCount: a.keptPurgePoint.length, keptPurgePoint: a.keptPurgePoint.slice(0, 20), conclusive: c.conclusive, note: c.note, auditMs: Date.now() - t0 });
     expect(a.violations.slice(0, 5), `messages stored longer than ${limitMs / DAY} days (${a.violations.length} rooms of ${a.sample} sampled)`).toEqual([]);
     return;
   }

@@ -40,3 +40,12 @@ export function auditVerdict(testInfo: TestInfo, oldestTs: number | undefined, l
   }
   return c;
 }
+
+/**
+ * The audit's evidence names its proof kind only when the audit decided (conclusive, or a violation found), or when
+ * it is all there is (no config proof: the check is then inconclusive, as an audit). An inconclusive audit beside
+ * a config proof is kept as evidence without a kind, so the check reads as proven by config, not by the audit.
+ */
+export function auditProof(conclusive: boolean, violations: number, haveConfig: boolean): { proof: "audit" } | { auditNotConclusive: true } {
+  return conclusive || violations > 0 || !haveConfig ? { proof: "audit" } : { auditNotConclusive: true };
+}
