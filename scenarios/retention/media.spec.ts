@@ -3,7 +3,7 @@ import { test, expect, evidence } from "../../fixtures/index.ts";
 import { upload, download, parseMxc } from "../../src/matrix/attachments.ts";
 import { parseDuration } from "../../src/config/duration.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { referenceDbPath, withDb } from "../../src/stack/reference-db.ts";
+import { referenceDb } from "../../src/stack/reference-db.ts";
 import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/report/retention.ts";
 import { mediaRetentionClock } from "../../src/stack/generate.ts";
 import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
@@ -39,16 +39,16 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
   const u = await users.create("media");
   const oldMxc = await upload(u, randomBytes(2048));
   const youngMxc = await upload(u, randomBytes(2048));
-  const db = referenceDbPath(target, target);
+  const db = referenceDb(target, target);
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;
   const backdatedTo = Date.now() - lifetime - DAY;
-  const exists = (id: string) => withDb(db, (d) => (d.prepare("SELECT count(*) AS n FROM local_media_repository WHERE media_id = ?").get(id) as { n: number }).n === 1);
+  const exists = (id: string) => db.number("SELECT count(*) FROM local_media_repository WHERE media_id = ?", [id]) === 1;
   expect(exists(oldId) && exists(youngId), "both uploads are stored").toBe(true);
 
   const t0 = Date.now();
   await waitFor("the instance's retention job to delete the backdated media", async () => {
-    withDb(db, (d) => d.prepare("UPDATE local_media_repository SET created_ts = ?, last_access_ts = ? WHERE media_id = ?").run(backdatedTo, backdatedTo, oldId));
+    db.run("UPDATE local_media_repository SET created_ts = ?, last_access_ts = ? WHERE media_id = ?", [backdatedTo, backdatedTo, oldId]);
     return exists(oldId) ? undefined : true;
   }, { timeoutMs: mediaDeadline(target.timeScale), intervalMs: 250 });
   const purgedAfterMs = Date.now() - t0;
@@ -84,17 +84,17 @@ test("BUM-2.5.remote-media media fetched from a federated instance is purged pas
   expect((await download(local, oldMxc)).status, "hs1 serves the partner's media").toBe(200);
   expect((await download(local, youngMxc)).status).toBe(200);
 
-  const db = referenceDbPath(target, target);
+  const db = referenceDb(target, target);
   const origin = target.partner.serverName;
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;
-  const cached = (id: string) => withDb(db, (d) => (d.prepare("SELECT count(*) AS n FROM remote_media_cache WHERE media_origin = ? AND media_id = ?").get(origin, id) as { n: number }).n === 1);
+  const cached = (id: string) => db.number("SELECT count(*) FROM remote_media_cache WHERE media_origin = ? AND media_id = ?", [origin, id]) === 1;
   expect(cached(oldId) && cached(youngId), "both are in hs1's remote media cache").toBe(true);
 
   const backdatedTo = Date.now() - lifetime - DAY;
   const t0 = Date.now();
   await waitFor("hs1's retention job to delete the backdated remote media", async () => {
-    withDb(db, (d) => d.prepare("UPDATE remote_media_cache SET created_ts = ?, last_access_ts = ? WHERE media_origin = ? AND media_id = ?").run(backdatedTo, backdatedTo, origin, oldId));
+    db.run("UPDATE remote_media_cache SET created_ts = ?, last_access_ts = ? WHERE media_origin = ? AND media_id = ?", [backdatedTo, backdatedTo, origin, oldId]);
     return cached(oldId) ? undefined : true;
   }, { timeoutMs: mediaDeadline(target.timeScale), intervalMs: 250 });
   const purgedAfterMs = Date.now() - t0;

@@ -1,21 +1,42 @@
 import { DatabaseSync } from "node:sqlite";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parse } from "yaml";
 import type { HomeserverTarget, Target } from "../config/target.ts";
 import { readState } from "./state.ts";
+import { existsSync } from "node:fs";
 
 /**
- * Direct access to the SQLite database of a homeserver of the embedded reference instance — only for what no
- * API can do, such as making media old without waiting a year (backdating). Never used against a real target.
+ * Direct access to the database of a homeserver of the embedded reference instance — only for what no API can
+ * do, such as making media old without waiting a year (backdating). Never used against a real target. SQLite by
+ * default; PostgreSQL (`--with postgres`, the production topology) through psql, as the server's config names it.
  */
-export function referenceDbPath(target: Target, hs: HomeserverTarget): string {
+/** Debian's psql (the reference's PostgreSQL part installs postgresql; see src/stack/parts/postgres.ts). */
+function psqlBin(): string {
+  for (const v of [17, 16, 15]) if (existsSync(`/usr/lib/postgresql/${v}/bin/psql`)) return `/usr/lib/postgresql/${v}/bin/psql`;
+  return "psql";
+}
+
+export interface ReferenceDb {
+  /** The first column of the first row as a number (e.g. a count). `?` placeholders, in order. */
+  number(sql: string, params: (string | number)[]): number;
+  run(sql: string, params: (string | number)[]): void;
+}
+
+function serverOf(target: Target, hs: HomeserverTarget) {
   if (!target.embedded) throw new Error("database access is only for the embedded reference instance");
   const state = readState(dirname(target.source));
   const server = state?.servers.find((s) => s.baseUrl === hs.baseUrl);
   if (!server) throw new Error(`no running reference instance records ${hs.baseUrl} next to ${target.source}`);
-  return join(server.dir, "homeserver.db");
+  return server;
 }
 
-/** Runs `fn` on the database with a busy timeout (Synapse holds it open too). */
+export function referenceDbPath(target: Target, hs: HomeserverTarget): string {
+  return join(serverOf(target, hs).dir, "homeserver.db");
+}
+
+/** Runs `fn` on an SQLite database with a busy timeout (Synapse holds it open too). */
 export function withDb<T>(path: string, fn: (db: DatabaseSync) => T): T {
   const db = new DatabaseSync(path, { timeout: 10_000 });
   try {
@@ -23,4 +44,33 @@ export function withDb<T>(path: string, fn: (db: DatabaseSync) => T): T {
   } finally {
     db.close();
   }
+}
+
+/** SQL with its `?` placeholders replaced by literals (numbers as they are, strings quoted), for psql. */
+export function inline(sql: string, params: (string | number)[]): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => {
+    const v = params[i++];
+    if (typeof v === "number") return String(v);
+    return `'${String(v).replace(/'/g, "''")}'`;
+  });
+}
+
+export function referenceDb(target: Target, hs: HomeserverTarget): ReferenceDb {
+  const server = serverOf(target, hs);
+  const database = (parse(readFileSync(server.config, "utf8")) as { database?: { name?: string; args?: Record<string, string | number> } }).database;
+  if (database?.name === "psycopg2") {
+    const a = database.args ?? {};
+    const psql = (sql: string, params: (string | number)[]) => {
+      const r = spawnSync(psqlBin(), ["-h", String(a.host), "-p", String(a.port), "-U", String(a.user), "-d", String(a.database), "-tAc", inline(sql, params)], { encoding: "utf8", env: { ...process.env, ...(a.password ? { PGPASSWORD: String(a.password) } : {}) } });
+      if (r.status !== 0) throw new Error(`psql: ${r.stderr.trim() || "failed"}`);
+      return r.stdout.trim();
+    };
+    return { number: (sql, params) => Number(psql(sql, params).split("\n")[0]), run: (sql, params) => void psql(sql, params) };
+  }
+  const path = join(server.dir, "homeserver.db");
+  return {
+    number: (sql, params) => withDb(path, (d) => Number(Object.values(d.prepare(sql).get(...params) ?? {})[0])),
+    run: (sql, params) => void withDb(path, (d) => d.prepare(sql).run(...params)),
+  };
 }
