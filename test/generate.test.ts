@@ -47,11 +47,14 @@ describe("homeserver config generator", () => {
   it("loads the group size module only for profiles with a group limit, with the contract's or the --group-limit number, next to the retention clock", () => {
     const vsm = loadProfile("vodafone-secure-messenger");
     const group = (n: number) => ({ module: "mxaccept_group_size_limit.GroupSizeLimit", config: { max_members: n } });
-    expect(generateHomeserver(vsm, layout, "hs1").modules).toEqual([group(1250)]);
-    expect(generateHomeserver(vsm, { ...layout, groupSizeLimit: 100 }, "hs1").modules).toEqual([group(100)]);
+    const clock = { module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: 10_000 } };
+    const backdate = { module: "mxaccept_backdate.Backdate", config: {} };
+    expect(generateHomeserver(vsm, layout, "hs1").modules).toEqual([clock, backdate, group(1250)]);
+    expect(generateHomeserver(vsm, { ...layout, groupSizeLimit: 100 }, "hs1").modules).toEqual([clock, backdate, group(100)]);
+    expect(generateHomeserver(vsm, layout, "hs2").modules).toEqual([clock, group(1250)]);
     const scaled = generateHomeserver(vsm, { ...layout, timeScale: 86_400 }, "hs1").modules as { module: string }[];
-    expect(scaled.map((m) => m.module)).toEqual(["mxaccept_media_retention_clock.MediaRetentionClock", "mxaccept_group_size_limit.GroupSizeLimit"]);
-    expect(generateHomeserver(bum, { ...layout, groupSizeLimit: 100 }, "hs1")).not.toHaveProperty("modules");
+    expect(scaled.map((m) => m.module)).toEqual(["mxaccept_media_retention_clock.MediaRetentionClock", "mxaccept_backdate.Backdate", "mxaccept_group_size_limit.GroupSizeLimit"]);
+    expect(generateHomeserver(bum, { ...layout, groupSizeLimit: 100 }, "hs1").modules).toEqual([clock, backdate]);
   });
   it("closes registration, keeps shared-secret registration, encrypts every room, and allows only loopback", () => {
     const hs = generateHomeserver(bum, layout, "hs1");
@@ -70,7 +73,7 @@ describe("homeserver config generator", () => {
   });
   it("sets retention from the profile, and divides it by the time scale", () => {
     expect(retentionConfig(bum, 1)).toEqual({
-      retention: { enabled: true, default_policy: { max_lifetime: "1y" }, allowed_lifetime_max: "1y", purge_jobs: [{ interval: "1d" }] },
+      retention: { enabled: true, default_policy: { max_lifetime: "1y" }, allowed_lifetime_max: "1y", purge_jobs: [{ interval: "20s" }] },
       media_retention: { local_media_lifetime: "90d", remote_media_lifetime: "2w" },
     });
     // 1 year / 1,051,200 = 30 s; purge every 3 s.
@@ -81,9 +84,9 @@ describe("homeserver config generator", () => {
     const vsm = loadProfile("vodafone-secure-messenger");
     expect(retentionConfig(vsm, 1).retention).toMatchObject({ default_policy: { max_lifetime: "30d" } });
   });
-  it("runs the media retention job on the scaled clock only on scaled instances", () => {
-    expect(generateHomeserver(bum, layout, "hs1")).not.toHaveProperty("modules");
-    expect(generateHomeserver(bum, { ...layout, timeScale: 1_051_200 }, "hs1").modules).toEqual([{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: 1000 } }]);
+  it("runs the media retention job every 10 s at scale 1 and on the scaled clock on scaled instances; the backdating endpoint on hs1 only", () => {
+    expect(generateHomeserver(bum, layout, "hs3").modules).toEqual([{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: 10_000 } }]);
+    expect(generateHomeserver(bum, { ...layout, timeScale: 1_051_200 }, "hs2").modules).toEqual([{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: 1000 } }]);
   });
   it("limits storage per user only where the contract says so, divided by the size scale", () => {
     const vsm = loadProfile("vodafone-secure-messenger");

@@ -1,73 +1,104 @@
-import { test, expect, evidence } from "../../fixtures/index.ts";
+import { test, expect, evidence, type Member } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { retentionPlan, auditMessages, type StoredMessage } from "../../src/report/retention.ts";
+import { retentionPlan, auditLimits, auditMessages } from "../../src/report/retention.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
 import type { TestUser } from "../../src/matrix/users.ts";
+import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
 
+const DAY = 86_400_000;
 const served = async (u: TestUser, roomId: string, eventId: string) =>
   (await requestJson(u.baseUrl, "GET", `_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, { token: u.accessToken, accept: [404] })).status === 200;
 const stored = async (admin: AdminClient, eventId: string) =>
   (await admin.request("GET", `_synapse/admin/v1/fetch_event/${encodeURIComponent(eventId)}`, { accept: [404] })).status === 200;
+const servedToAll = async (members: Member[], roomId: string, eventId: string) => (await Promise.all(members.map((m) => served(m.user, roomId, eventId)))).every(Boolean);
+const servedToNone = async (members: Member[], roomId: string, eventId: string) => !(await Promise.all(members.map((m) => served(m.user, roomId, eventId)))).some(Boolean);
 
-test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longer served to any member and is then purged; a younger message survives", async ({ profile, target, admin, users, clients, rooms }, testInfo) => {
-  const plan = retentionPlan(profile, target.timeScale);
-  if (plan.mode === "audit") {
+test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longer served to any member and is then purged; a younger message survives (live on the reference; config, else audit, on a target)", async ({ profile, target, admin, users, clients, rooms }, testInfo) => {
+  const id = profile.id === "vodafone-secure-messenger" ? "VSM-2.2.retention" : "BUM-2.5.messages";
+  const haveConfig = await test.step("config: the instance's retention settings against the contract", () => configProof(testInfo, target, profile, "messages", id));
+
+  if (!target.embedded) {
     // A staging target cannot be made to wait a year: audit what it stores, read-only, with the admin API.
-    const messages: StoredMessage[] = [];
-    let from: number | undefined = 0;
-    let roomsSeen = 0;
-    while (from !== undefined) {
-      const page: { body: { rooms: { room_id: string }[]; next_batch?: number } } = await admin.request("GET", "_synapse/admin/v1/rooms", { query: { from, limit: 100 } });
-      for (const r of page.body.rooms) {
-        roomsSeen++;
-        const latest = (await admin.roomMessages(r.room_id, 1))[0]?.event_id;
-        const { body } = await admin.request<{ chunk: { event_id: string; origin_server_ts: number; state_key?: string }[] }>("GET", `_synapse/admin/v1/rooms/${encodeURIComponent(r.room_id)}/messages`, { query: { dir: "f", limit: 20 } });
-        for (const e of body.chunk) if (e.state_key === undefined) messages.push({ roomId: r.room_id, eventId: e.event_id, ts: e.origin_server_ts, latestInRoom: e.event_id === latest });
-      }
-      from = page.body.next_batch;
-    }
-    const found = auditMessages(messages, plan.auditLimitMs, Date.now());
-    await evidence(testInfo, { requirement: "BUM-2.5.messages", mode: "audit", limitDays: plan.auditLimitMs / 86_400_000, roomsAudited: roomsSeen, oldestPerRoomChecked: messages.length, violations: found.violations, keptLatestHidden: found.keptLatest });
-    expect(found.violations, `messages stored longer than ${plan.auditLimitMs / 86_400_000} days`).toEqual([]);
+    const limitMs = auditLimits(profile).messagesMs;
+    const t0 = Date.now();
+    const a = await test.step("audit: messages stored past the lifetime (admin API, sampled rooms)", () => auditMessages(admin, limitMs, Date.now(), AUDIT_SAMPLE));
+    const c = auditVerdict(testInfo, a.oldestRoomTs, limitMs, "room", haveConfig);
+    await evidence(testInfo, { requirement: id, ...auditProof(c.conclusive, a.violations.length, haveConfig), limitDays: limitMs / DAY, roomsTotal: a.roomsTotal, sampleSize: a.sample, pagesRead: a.pagesRead, violationCount: a.violations.length, violations: a.violations.slice(0, 20), keptPurgePointCount: a.keptPurgePoint.length, keptPurgePoint: a.keptPurgePoint.slice(0, 20), conclusive: c.conclusive, note: c.note, auditMs: Date.now() - t0 });
+    expect(a.violations.slice(0, 5), `messages stored longer than ${limitMs / DAY} days (${a.violations.length} rooms of ${a.sample} sampled)`).toEqual([]);
     return;
   }
 
-  // Live, on the time-scaled reference instance: the lifetime is seconds long.
-  const [a, b] = await Promise.all([users.create("alice"), users.create("bob")]);
-  const alice = { user: a, client: await clients.start(a) };
-  const bob = { user: b, client: await clients.start(b) };
+  // Live, on the reference instance, in an encrypted group room.
+  const plan = retentionPlan(profile, target.timeScale);
+  const [ua, ub] = await Promise.all([users.create("alice"), users.create("bob")]);
+  const alice = { user: ua, client: await clients.start(ua) };
+  const bob = { user: ub, client: await clients.start(ub) };
+  const members = [alice, bob];
   const roomId = await rooms.group(alice, [bob]);
-  const old = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht läuft ab." });
-  const [oldCopy] = await everyoneDecrypts([bob], roomId, old);
-  const sentAt = oldCopy!.getTs();
-  const expiresAt = sentAt + plan.lifetimeMs;
 
-  // Half a lifetime later a second message: it must outlive the first.
-  await waitFor("the first message to be half a lifetime old", async () => (Date.now() >= sentAt + plan.lifetimeMs / 2 ? true : undefined), { timeoutMs: plan.lifetimeMs });
-  const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist jünger." });
+  if (plan.live === "natural") {
+    const old = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht läuft ab." });
+    const [oldCopy] = await everyoneDecrypts([bob], roomId, old);
+    // Time-scaled: the lifetime is seconds long; half a lifetime later a second message, which must outlive the first.
+    const sentAt = oldCopy!.getTs();
+    const expiresAt = sentAt + plan.lifetimeMs;
+    await waitFor("the first message to be half a lifetime old", async () => (Date.now() >= sentAt + plan.lifetimeMs / 2 ? true : undefined), { timeoutMs: plan.lifetimeMs });
+    const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist jünger." });
+    await everyoneDecrypts([bob], roomId, young);
+    expect(await served(ub, roomId, old), "before its expiry the first message is served").toBe(true);
+
+    const deadline = plan.lifetimeMs + 5 * plan.purgeIntervalMs + 30_000;
+    await waitFor("the expired message to be served to no member", async () => ((await servedToNone(members, roomId, old)) ? true : undefined), { timeoutMs: deadline, intervalMs: 250 });
+    const notServedAt = Date.now();
+    expect(await served(ub, roomId, young), "the younger message is still served").toBe(true);
+    await waitFor("the expired message to be purged from the server", async () => ((await stored(admin, old)) ? undefined : true), { timeoutMs: 5 * plan.purgeIntervalMs + 30_000, intervalMs: 250 });
+    const purgedAt = Date.now();
+    expect(await stored(admin, young), "the younger message is still stored").toBe(true);
+    await evidence(testInfo, { requirement: id, proof: "live", how: "time-scaled", timeScale: target.timeScale, lifetimeMs: plan.lifetimeMs, purgeIntervalMs: plan.purgeIntervalMs, expired: old, survived: young, expiryToNotServedMs: notServedAt - expiresAt, expiryToPurgedMs: purgedAt - expiresAt });
+    return;
+  }
+
+  // Time scale 1: the contract's lifetime. hs1's backdating endpoint (reference only) sends two messages as alice
+  // with old timestamps, one a lifetime and a day old, one a day short of its lifetime, and moves the stored
+  // history before each back to its time; then alice sends a new one. Hiding and purging are the instance's: the
+  // first must go, the second (still within its lifetime) and the new one stay.
+  const now = Date.now();
+  const oldTs = now - plan.lifetimeMs - DAY;
+  const keptTs = now - plan.lifetimeMs + DAY;
+  const backdated = async (ts: number, body: string) => (await admin.request<{ event_id: string; origin_server_ts: number; events_moved: number }>("POST", "_synapse/client/mxaccept/backdate", { body: { room_id: roomId, sender: ua.userId, ts, content: { msgtype: "m.text", body } } })).body;
+  const oldEv = await backdated(oldTs, "Diese Nachricht ist älter als ihre Lebensdauer.");
+  const keptEv = await backdated(keptTs, "Diese Nachricht ist fast ein Lebensalter alt.");
+  const old = oldEv.event_id;
+  const kept = keptEv.event_id;
+  expect(oldEv.origin_server_ts, "the instance stored the old message with its old time").toBe(oldTs);
+  const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist neu." });
   await everyoneDecrypts([bob], roomId, young);
-  expect(await served(b, roomId, old), "before its expiry the first message is served").toBe(true);
+  // (The endpoint answers once the old message is persisted; the purge job may take it from then on.)
 
-  const deadline = plan.lifetimeMs + 5 * plan.purgeIntervalMs + 30_000;
-  await waitFor("the expired message to be served to no member", async () => (!(await served(a, roomId, old)) && !(await served(b, roomId, old)) ? true : undefined), { timeoutMs: deadline, intervalMs: 250 });
-  const notServedAt = Date.now();
-  expect(await served(b, roomId, young), "the younger message is still served").toBe(true);
-
-  await waitFor("the expired message to be purged from the server", async () => ((await stored(admin, old)) ? undefined : true), { timeoutMs: 5 * plan.purgeIntervalMs + 30_000, intervalMs: 250 });
-  const purgedAt = Date.now();
-  expect(await stored(admin, young), "the younger message is still stored").toBe(true);
+  const t0 = Date.now();
+  await waitFor("the message past its lifetime to be served to no member", async () => ((await servedToNone(members, roomId, old)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  const hiddenAfterMs = Date.now() - t0;
+  expect(await servedToAll(members, roomId, kept), `the message ${(plan.lifetimeMs - DAY) / DAY} days old (within its lifetime) is served`).toBe(true);
+  expect(await servedToAll(members, roomId, young), "the new message is served").toBe(true);
+  await waitFor("the message past its lifetime to be purged by the instance's purge job", async () => ((await stored(admin, old)) ? undefined : true), { timeoutMs: 3 * plan.purgeIntervalMs + 30_000, intervalMs: 500 });
+  const purgedAfterMs = Date.now() - t0;
+  expect(await stored(admin, kept), "the message within its lifetime is still stored").toBe(true);
+  expect(await stored(admin, young), "the new message is still stored").toBe(true);
+  expect(await servedToAll(members, roomId, kept), "the message within its lifetime is still served after the purge").toBe(true);
 
   await evidence(testInfo, {
-    requirement: "BUM-2.5.messages",
-    mode: "live",
+    requirement: id,
+    proof: "live",
+    how: "backdated",
     timeScale: target.timeScale,
-    lifetimeMs: plan.lifetimeMs,
+    lifetimeDays: plan.lifetimeMs / DAY,
     purgeIntervalMs: plan.purgeIntervalMs,
-    expired: old,
-    survived: young,
-    expiryToNotServedMs: notServedAt - expiresAt,
-    expiryToPurgedMs: purgedAt - expiresAt,
+    purged: { eventId: old, ageDays: (now - oldTs) / DAY },
+    kept: [{ eventId: kept, ageDays: (now - keptTs) / DAY }, { eventId: young, ageDays: 0 }],
+    eventsMovedBack: oldEv.events_moved + keptEv.events_moved,
+    hiddenAfterMs,
+    purgedAfterMs,
   });
 });

@@ -148,8 +148,15 @@ export async function runCommand(args: string[]): Promise<number> {
     checkInterrupted();
     // The embedded instance's cross-tenant step restarts hs1 and hs2: alongside other suites, run tests one at a time.
     const restarts = target.embedded && target.crossTenant === "off" && (!suites || suites.includes("federation"));
-    const workers = values.workers ?? (restarts && (!suites || suites.length > 1) ? "1" : undefined);
-    if (workers === "1" && !values.workers) console.error("one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers");
+    // At time scale 1 the retention suite moves hs1's history a year back (its live message check), which lets the
+    // purge job trim older events of other rooms: alongside other suites, run tests one at a time as well.
+    const backdates = target.embedded && target.timeScale === 1 && (!suites || suites.includes("retention"));
+    const workers = values.workers ?? ((restarts || backdates) && (!suites || suites.length > 1) ? "1" : undefined);
+    if (workers === "1" && !values.workers) {
+      console.error(restarts
+        ? "one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers"
+        : "one test at a time: the retention suite's live check moves hs1's history a year back while other suites run; select --suite retention alone to keep parallel workers");
+    }
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
     const code = await runPlaywright(ctx, [], workers, detected.env);
     await listed;

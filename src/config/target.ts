@@ -55,6 +55,7 @@ const keys = {
   MXACCEPT_SIZE_SCALE: z.coerce.number().positive("must be a positive number").default(1),
   MXACCEPT_CROSS_TENANT: z.enum(["off", "on"]).optional(),
   MXACCEPT_GROUP_SIZE_LIMIT: z.coerce.number().int("must be a whole number").positive("must be a positive number").optional(),
+  MXACCEPT_HOMESERVER_CONFIG: z.string().min(1).optional(),
 } as const;
 
 const TargetEnv = z.object(keys).strict();
@@ -119,6 +120,11 @@ export interface Target extends HomeserverTarget {
   crossTenant?: "off" | "on";
   /** The reference instance's group size limit when it differs from the contract's (--group-limit); unset elsewhere. */
   groupSizeLimit?: number;
+  /**
+   * The instance's effective homeserver.yaml (MXACCEPT_HOMESERVER_CONFIG): files and folders, comma-separated,
+   * read by the retention suite's config proof (src/report/retention-config.ts). Unset: no config proof.
+   */
+  homeserverConfig?: string;
 }
 
 function homeserver(env: TargetEnv, role: "PARTNER" | "OUTSIDER", source: string): HomeserverTarget | undefined {
@@ -160,6 +166,10 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
   if (env.MXACCEPT_CA_FILE && !existsSync(env.MXACCEPT_CA_FILE)) {
     throw new UserError(`target ${source}: MXACCEPT_CA_FILE ${env.MXACCEPT_CA_FILE} does not exist: point it at the PEM file of the CA that signed the target's certificate.`);
   }
+  const missingConfig = env.MXACCEPT_HOMESERVER_CONFIG?.split(",").map((s) => s.trim()).find((f) => f && !existsSync(f));
+  if (missingConfig) {
+    throw new UserError(`target ${source}: MXACCEPT_HOMESERVER_CONFIG names ${missingConfig}, which does not exist: export the instance's rendered homeserver.yaml there.`);
+  }
   return {
     source,
     role: "instance",
@@ -196,6 +206,7 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     sizeScale: env.MXACCEPT_SIZE_SCALE,
     crossTenant: env.MXACCEPT_CROSS_TENANT,
     groupSizeLimit: env.MXACCEPT_GROUP_SIZE_LIMIT,
+    homeserverConfig: env.MXACCEPT_HOMESERVER_CONFIG,
   };
 }
 

@@ -230,6 +230,7 @@ export function writeCompose(root: string, profileId: string, opts: { overlays?:
     "MXACCEPT_DESTRUCTIVE=allow",
     `MXACCEPT_TIME_SCALE=${layout.timeScale}`,
     `MXACCEPT_SIZE_SCALE=${layout.sizeScale}`,
+    `MXACCEPT_HOMESERVER_CONFIG=${resolve(configDir, "hs1", "homeserver.yaml")}`,
   ];
   writeFileSync(targetFile, `${env.join("\n")}\n`, { mode: 0o600 });
   const composeFile = join(root, "docker-compose.yml");

@@ -60,15 +60,19 @@ export function federationAllowlist(layout: StackLayout, role: Role, crossTenant
 
 /**
  * Retention of the profile, scaled for live-expiry tests: message lifetime = contract / timeScale, rounded to
- * whole seconds (at least 1 s); message purge interval = min(1 day, message lifetime / 10), at least 1 s (Synapse
- * runs the first purge one interval after start). Media lifetimes stay as contracted: media tests backdate
- * media instead of waiting, and only the media check period is scaled (see mediaRetentionClock).
+ * whole seconds (at least 1 s); message purge interval = min(message lifetime / 10, 20 s), at least 1 s (Synapse
+ * runs the first purge one interval after start). The short interval is the reference's own choice at every
+ * scale, also 1, so that the live checks see the purge within seconds; the lifetimes are the contract's. Media
+ * lifetimes stay as contracted: media tests backdate media instead of waiting, and only the media check period
+ * is shortened (see mediaRetentionClock).
  */
+export const REFERENCE_PURGE_INTERVAL_MAX_MS = 20_000;
+
 export function retentionConfig(profile: Profile, timeScale: number): { retention: Yamlish; media_retention: Yamlish } {
   const scale = (d: string | number) => Math.max(1000, Math.round(parseDuration(d) / timeScale / 1000) * 1000);
   const messages = scale(profile.contract.messageLifetime);
   const contract = (d: string | number) => formatDuration(parseDuration(d));
-  const interval = Math.max(1000, Math.round(Math.min(86_400_000, messages / 10) / 1000) * 1000);
+  const interval = Math.max(1000, Math.round(Math.min(REFERENCE_PURGE_INTERVAL_MAX_MS, messages / 10) / 1000) * 1000);
   return {
     retention: {
       enabled: true,
@@ -94,13 +98,23 @@ export function storageLimitConfig(profile: Profile, sizeScale: number): Yamlish
   return { media_upload_limits: [{ time_period: formatDuration(parseDuration(profile.contract.localMediaLifetime)), max_size: maxBytes }] };
 }
 
-/** Synapse checks media retention hourly (a constant); scaled instances run the same job every hour / timeScale. */
+/** Synapse checks media retention hourly (a constant). */
 export const MEDIA_RETENTION_CHECK_MS = 3_600_000;
+/** The reference runs the same job at least this often at every scale (also 1), so live checks see it in seconds. */
+export const REFERENCE_MEDIA_CHECK_MAX_MS = 10_000;
 
+/** The reference's media retention clock: Synapse's own job every min(1 h / timeScale, 10 s), at least every second. */
 export function mediaRetentionClock(timeScale: number): Yamlish[] {
-  if (timeScale <= 1) return [];
-  const period = Math.max(1000, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale));
+  const period = Math.max(1000, Math.min(REFERENCE_MEDIA_CHECK_MAX_MS, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale)));
   return [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: period } }];
+}
+
+/**
+ * hs1 only: the backdating endpoint the retention suite uses to make a message a lifetime old at time scale 1
+ * (stack/modules/mxaccept_backdate.py; admins only). It changes stored timestamps; hiding and purging are Synapse's.
+ */
+export function backdateModule(role: Role): Yamlish[] {
+  return role === "hs1" ? [{ module: "mxaccept_backdate.Backdate", config: {} }] : [];
 }
 
 /**
@@ -143,7 +157,7 @@ export function generateHomeserver(profile: Profile, layout: StackLayout, role: 
   const s = layout.servers[role];
   const name = serverName(layout, role);
   const allow = federationAllowlist(layout, role, profile.reference.crossTenant);
-  const modules = [...mediaRetentionClock(layout.timeScale), ...groupSizeLimitModule(profile, layout)];
+  const modules = [...mediaRetentionClock(layout.timeScale), ...backdateModule(role), ...groupSizeLimitModule(profile, layout)];
   const perServer: Yamlish = {
     server_name: name,
     public_baseurl: `${baseUrl(layout, role)}/`,

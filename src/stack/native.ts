@@ -217,6 +217,8 @@ export function targetFileText(state: StackState, tokens: Record<Role, string>, 
     `MXACCEPT_SIZE_SCALE=${state.sizeScale}`,
     `MXACCEPT_CROSS_TENANT=${state.crossTenant ?? "on"}`,
     ...(state.groupSizeLimit ? [`MXACCEPT_GROUP_SIZE_LIMIT=${state.groupSizeLimit}`] : []),
+    // hs1's own generated homeserver.yaml (overlays included): the retention suite's config proof reads it.
+    `MXACCEPT_HOMESERVER_CONFIG=${by.hs1.config}`,
   ];
   return `${lines.join("\n")}\n`;
 }
