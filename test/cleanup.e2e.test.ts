@@ -44,14 +44,18 @@ describe("cleanup of run data", () => {
     const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2\\.1\\.a1 ", "--keep-data"], env);
     expect(run.code, run.stderr).toBe(0);
     const [runId] = readdirSync(join(dir, "reports"));
-    const rooms = Ledger.read(join(dir, "reports", runId!, "ledger.jsonl")).filter((e) => e.kind === "room").map((e) => e.id);
-    expect(await live(`mxa-${runId}-`)).toHaveLength(2);
+    const ledgerRooms = Ledger.read(join(dir, "reports", runId!, "ledger.jsonl")).filter((e) => e.kind === "room");
+    // The test's room; the pre-flight's capability probe adds two of its own (a private room and a direct chat).
+    const rooms = ledgerRooms.filter((e) => !e.test?.startsWith("pre-flight")).map((e) => e.id);
+    // The test's two users, and the pre-flight's probe user (encryption by server default).
+    expect((await live(`mxa-${runId}-`)).filter((u) => !/-probe$/.test(u.name.split(":")[0]!))).toHaveLength(2);
     expect(rooms).toHaveLength(1);
     expect(await admin.room(rooms[0]!)).toBeDefined();
+    const liveBefore = (await live(`mxa-${runId}-`)).length;
 
     const clean = await mxaccept(["cleanup", "--run", runId!], env);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
-    expect(clean.stdout).toMatch(/2 users deactivated and erased, 1 rooms purged/);
+    expect(clean.stdout).toMatch(new RegExp(`${liveBefore} users deactivated and erased, ${ledgerRooms.length} rooms purged`));
     expect(await live(`mxa-${runId}-`)).toHaveLength(0);
     expect(await admin.room(rooms[0]!), "the room is purged").toBeUndefined();
   });
@@ -151,7 +155,8 @@ describe("cleanup of run data", () => {
     const quota = results.requirements.find((r) => r.id === "VSM-2.2.storage")!;
     expect(quota.status).toBe("skipped");
     expect(quota.reason).toMatch(/needs MXACCEPT_DESTRUCTIVE=allow/);
-    expect(Ledger.read(join(reports, runId!, "ledger.jsonl")), "nothing was created").toEqual([]);
+    // Only the pre-flight's capability probe (a run-tagged user and two rooms, removed by the run's cleanup).
+    expect(Ledger.read(join(reports, runId!, "ledger.jsonl")).filter((e) => !e.test?.startsWith("pre-flight")), "nothing was created by a check").toEqual([]);
   });
 
   it("wrong credentials and an untrusted certificate: one line each, non-zero exit, nothing left running", { timeout: 120_000 }, async () => {
