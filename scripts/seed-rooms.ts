@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
-import { registerWithSharedSecret } from "../src/matrix/registration.ts";
+import { deployment } from "../src/config/deployment.ts";
 import { requestJson } from "../src/matrix/http.ts";
 
 const { values } = parseArgs({ options: { target: { type: "string", default: ".mxaccept/target.env" }, rooms: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" } } });
@@ -15,8 +15,9 @@ const target = loadTarget(values.target!);
 if (target.caFile) trustCa(target.caFile);
 if (!target.registrationSharedSecret || !target.adminToken) throw new Error(`${values.target}: needs MXACCEPT_REGISTRATION_SHARED_SECRET and MXACCEPT_ADMIN_TOKEN`);
 const count = Number(values.rooms);
-const user = await registerWithSharedSecret(target.adminBaseUrl ?? target.baseUrl, target.registrationSharedSecret, { username: `mxa-seed-${randomBytes(3).toString("hex")}`, password: randomBytes(12).toString("hex") });
-await requestJson(target.adminBaseUrl ?? target.baseUrl, "POST", `_synapse/admin/v1/users/${encodeURIComponent(user.user_id)}/override_ratelimit`, { token: target.adminToken, body: { messages_per_second: 0, burst_count: 0 } });
+const d = deployment(target);
+const user = await d.register({ username: `mxa-seed-${randomBytes(3).toString("hex")}`, password: randomBytes(12).toString("hex") });
+await d.admin().overrideRatelimit(user.user_id);
 
 const t0 = performance.now();
 let next = 0;
