@@ -353,7 +353,8 @@ export function variablesOf(targetFile: string): { variables: Record<string, str
   const variables: Record<string, string> = {};
   for (const line of readFileSync(targetFile, "utf8").split("\n")) {
     const m = line.match(/^(MXACCEPT_[A-Z0-9_]+)=(.*)$/);
-    if (m && !["MXACCEPT_EMBEDDED", "MXACCEPT_TIME_SCALE", "MXACCEPT_SIZE_SCALE"].includes(m[1]!)) variables[m[1]!] = m[2]!;
+    // The embedded instance's own flags, and its homeserver.yaml (a file on this host, not in the job's root).
+    if (m && !["MXACCEPT_EMBEDDED", "MXACCEPT_TIME_SCALE", "MXACCEPT_SIZE_SCALE", "MXACCEPT_HOMESERVER_CONFIG"].includes(m[1]!)) variables[m[1]!] = m[2]!;
   }
   return { variables, caFile: variables.MXACCEPT_CA_FILE };
 }

@@ -41,7 +41,7 @@ describe.sequential("mxaccept load", () => {
       expect(r.levels[0]!.request.valid).toBe(true);
       expect(r.levels[0]!.request.ok).toBeGreaterThanOrEqual(28);
       expect(r.levels[0]!.delivery.delivered).toBe(r.levels[0]!.request.ok);
-      expect(run.stderr).toMatch(/cleanup localhost:\d+: 5 users, 1 rooms/);
+      expect(run.stderr).toMatch(/cleanup localhost:\d+: 5 users deactivated and erased, 1 rooms purged/);
     }, 180_000);
 
     test(`${engine}: --verdict fails when chat misses the latency target`, async () => {

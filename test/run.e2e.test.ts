@@ -7,25 +7,25 @@ import { mxaccept } from "./helpers/cli.ts";
 
 /**
  * The other direction: the harness must fail an instance that breaks a requirement. With encryption by default
- * switched off on hs1, BUM-2.1.a1 (a direct chat is encrypted because the server says so) fails, and the run
+ * switched off on hs1, BUM-2.1.d's server-default check (rooms encrypted without the client asking) fails, and the run
  * exits non-zero. The instance started for the run is stopped afterwards.
  */
 describe("a broken instance fails the right requirement", () => {
-  it("encryption by default off fails BUM-2.1.a1", { timeout: 300_000 }, async () => {
+  it("encryption by default off fails BUM-2.1.d (its server-default check)", { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mxa-run-"));
     const overlay = join(dir, "no-default-encryption.yaml");
     writeFileSync(overlay, "encryption_enabled_by_default_for_room_type: 'off'\n");
     const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
 
-    const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2.1.a1", "--overlay", overlay], env);
+    const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2\\.1\\.d .*server's default", "--overlay", overlay], env);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/stopped the reference instance started for this run/);
 
     const [runId] = readdirSync(join(dir, "reports"));
     const results = JSON.parse(readFileSync(join(dir, "reports", runId!, "results.json"), "utf8")) as Results;
-    const a1 = results.requirements.find((r) => r.id === "BUM-2.1.a1")!;
-    expect(a1.status).toBe("failed");
-    expect(a1.reason).toMatch(/m\.room\.encryption/);
+    const d = results.requirements.find((r) => r.id === "BUM-2.1.d")!;
+    expect(d.status).toBe("failed");
+    expect(d.reason).toMatch(/m\.room\.encryption/);
     expect(results.summary.failed).toBe(1);
     expect(results.summary.passed).toBe(0);
     expect(run.stdout).toMatch(/BUM-2\.1\.a1\s+FAIL/);

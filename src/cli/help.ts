@@ -24,6 +24,7 @@ export const OPTIONS: Record<string, OptionHelp> = {
   "group-limit": { arg: "N", text: "replaces the contract's group chat member limit on the reference instance (the VSM profile's 1,250)" },
   "overlay-nginx": { arg: "F", text: "with --topology production: nginx configuration merged into the generated one (upstreams hs1_main, hs1_client, hs1_federation, …): break the ingress on purpose" },
   "state-dir": { arg: "D", text: "state folder of the reference instance (default .mxaccept/, or MXACCEPT_STATE_DIR)" },
+  server: { arg: "synapse|dendrite", text: "the implementation of hs1: synapse (default) or dendrite (Dendrite 0.13.8, built on first use; hs2 and hs3 stay Synapse; no --with parts)" },
   topology: { arg: "simple|production", text: "shape of hs1: simple (one Synapse process, default) or production (workers, Redis, PostgreSQL behind nginx with TLS)" },
   suite: { arg: "a,b", text: "run only these suites: messaging, federation, virus, retention, storage, billing, identity, portals, security, availability, operations (default: all)" },
   grep: { arg: "RE", text: "run only checks whose title matches the regular expression (e.g. 'BUM-2.1')" },
