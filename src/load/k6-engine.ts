@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { projectRoot } from "../config/paths.ts";
 import { childrenCpuMs, MAX_LATE_SHARE, type LoadResult } from "./engine.ts";
 import type { LatencySummary } from "./histogram.ts";
 import { ensure } from "../stack/install.ts";
-import { k6 } from "../setup/installables.ts";
+import { k6, k6Dir } from "../setup/installables.ts";
 
 /**
  * The k6 engine: runs the plain k6 script load/k6/matrix.js (open model, constant-arrival-rate) as a child
@@ -19,8 +19,7 @@ export { K6_VERSION };
 
 export function k6Binary(): string {
   if (process.env.MXACCEPT_K6) return process.env.MXACCEPT_K6;
-  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
-  const built = join(cache, "mxaccept", `k6-${K6_VERSION}`, "k6");
+  const built = join(k6Dir(), "k6");
   if (existsSync(built)) return built;
   throw new UserError(`k6 is not installed (looked for ${built}): run 'npm run setup -- k6' to build it, or set MXACCEPT_K6 to a k6 binary.`);
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { cacheDir } from "../install.ts";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../../config/errors.ts";
@@ -22,12 +22,9 @@ export const KEYCLOAK_BUILD_OPTIONS = ["--db=dev-file"];
 
 const run = promisify(execFile);
 
-export function cacheRoot(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mxaccept");
-}
 
 export function keycloakHome(version = KEYCLOAK_VERSION): string {
-  return join(cacheRoot(), `keycloak-${version}`);
+  return join(cacheDir(), `keycloak-${version}`);
 }
 
 /** A Java runtime Keycloak 26 supports (17, 21 or 25): JAVA_HOME when set, else the system's java. */
@@ -66,11 +63,11 @@ export async function ensureKeycloakDist(log: (line: string) => void): Promise<{
   const stamp = join(home, ".mxaccept-built");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === stampText() && existsSync(join(home, "bin", "kc.sh"))) return { home };
   const jhome = await javaHome();
-  mkdirSync(cacheRoot(), { recursive: true });
+  mkdirSync(cacheDir(), { recursive: true });
   let fetchedMs: number | undefined;
   if (!existsSync(join(home, "bin", "kc.sh"))) {
     const t0 = performance.now();
-    const tmp = mkdtempSync(join(cacheRoot(), `.keycloak-${KEYCLOAK_VERSION}-`));
+    const tmp = mkdtempSync(join(cacheDir(), `.keycloak-${KEYCLOAK_VERSION}-`));
     try {
       log(`fetching Keycloak ${KEYCLOAK_VERSION} from Maven Central (once; cached in ${home})`);
       try {
