@@ -14,21 +14,8 @@ const messagingIds = new Set(loadProfile("managed-bundesmessenger").requirements
 const status = (r: Results) => Object.fromEntries(r.requirements.filter((q) => messagingIds.has(q.id) && q.tests.some((t) => t.status !== "not-run")).map((q) => [q.id, q.status]));
 
 describe("messaging checks fail a broken instance", () => {
-  // Encryption by default off: BUM-2.1.d's server-default check fails; the other checks create their rooms encrypted
-  // as clients do and pass (only the server-default part of BUM-2.1.d fails).
-  it("encryption by default off fails BUM-2.1.d (its server-default check); BUM-2.1.a1 passes, the client encrypts", { timeout: 300_000 }, async () => {
-    const { code, results } = await runWithOverlay("encryption_enabled_by_default_for_room_type: 'off'\n", ["--grep", "BUM-2\\.1\\.(a1|d) "]);
-    expect(code).toBe(1);
-    expect(status(results)).toEqual({ "BUM-2.1.a1": "passed", "BUM-2.1.d": "failed" });
-    expect(results.requirements.find((r) => r.id === "BUM-2.1.d")!.reason).toMatch(/created without asking for encryption .*left the room unencrypted/);
-    const checks = results.requirements.find((r) => r.id === "BUM-2.1.d")!.tests.map((t) => [t.title.replace(/^BUM-2\.1\.d VSM-2\.2\.e2ee /, ""), t.status]);
-    expect(Object.fromEntries(checks)).toEqual({
-      "rooms and direct chats are encrypted by the server's default, without the client asking": "failed",
-      "the server stores only ciphertext of messages and files (its copy read with the admin API)": "passed",
-      "attachment blobs are ciphertext, and a member who joins later cannot read earlier messages": "passed",
-    });
-  });
-
+  // Encryption by default off (BUM-2.1.d fails, BUM-2.1.a1 passes): test/run.e2e.test.ts, which also checks the
+  // run's table, record and report of that broken instance.
   it("a user directory limited to shared rooms fails exactly BUM-2.1.e, every other messaging check passes", { timeout: 300_000 }, async () => {
     const { code, results } = await runWithOverlay("user_directory:\n  enabled: true\n  search_all_users: false\n", []);
     expect(code).toBe(1);

@@ -7,17 +7,19 @@ import { mxaccept } from "./helpers/cli.ts";
 
 /**
  * The other direction: the harness must fail an instance that breaks a requirement. With encryption by default
- * switched off on hs1, BUM-2.1.d's server-default check (rooms encrypted without the client asking) fails, and the run
- * exits non-zero. The instance started for the run is stopped afterwards.
+ * switched off on hs1, BUM-2.1.d's server-default check (rooms encrypted without the client asking) fails while
+ * BUM-2.1.a1 passes (the client encrypts as Element does), and the run exits non-zero. The instance started for the
+ * run is stopped afterwards, and the run's table, record, fingerprint and report say what happened (and hold no
+ * secret). The messaging suite's other broken instance is in test/messaging.e2e.test.ts.
  */
 describe("a broken instance fails the right requirement", () => {
-  it("encryption by default off fails BUM-2.1.d (its server-default check)", { timeout: 300_000 }, async () => {
+  it("encryption by default off fails BUM-2.1.d (its server-default check); BUM-2.1.a1 passes, the client encrypts", { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mxa-run-"));
     const overlay = join(dir, "no-default-encryption.yaml");
     writeFileSync(overlay, "encryption_enabled_by_default_for_room_type: 'off'\n");
     const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
 
-    const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2\\.1\\.d .*server's default", "--overlay", overlay], env);
+    const run = await mxaccept(["run", "--suite", "messaging", "--grep", "BUM-2\\.1\\.(a1|d) ", "--overlay", overlay], env);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/stopped the reference instance started for this run/);
 
@@ -26,8 +28,15 @@ describe("a broken instance fails the right requirement", () => {
     const d = results.requirements.find((r) => r.id === "BUM-2.1.d")!;
     expect(d.status).toBe("failed");
     expect(d.reason).toMatch(/m\.room\.encryption/);
+    expect(d.reason).toMatch(/created without asking for encryption .*left the room unencrypted/);
+    expect(Object.fromEntries(d.tests.map((t) => [t.title.replace(/^BUM-2\.1\.d VSM-2\.2\.e2ee /, ""), t.status])), "only the server-default check of BUM-2.1.d fails").toEqual({
+      "rooms and direct chats are encrypted by the server's default, without the client asking": "failed",
+      "the server stores only ciphertext of messages and files (its copy read with the admin API)": "passed",
+      "attachment blobs are ciphertext, and a member who joins later cannot read earlier messages": "passed",
+    });
+    expect(results.requirements.find((r) => r.id === "BUM-2.1.a1")?.status, "BUM-2.1.a1: the client encrypts its rooms").toBe("passed");
     expect(results.summary.failed).toBe(1);
-    expect(results.summary.passed).toBe(0);
+    expect(results.summary.passed).toBe(1);
     expect(run.stdout).toMatch(/BUM-2\.1\.d\s+FAIL/);
 
     // The acceptance record says so in both languages, with the configuration fingerprint of the broken instance.
