@@ -21,20 +21,28 @@ function virusIds(results: Results) {
 }
 
 describe("virus checks fail an instance whose scanner does not scan", () => {
-  it("a target whose MXACCEPT_SCANNER_URL is the homeserver itself (media unscanned) fails BUM-2.3", { timeout: 600_000 }, async () => {
+  // One reference instance with its content scanner for both directions (npm test's passing run of the virus suite):
+  // as a target it passes BUM-2.3; the same target with MXACCEPT_SCANNER_URL pointing at the homeserver fails it.
+  it("the reference with its scanner passes BUM-2.3 as a target; with MXACCEPT_SCANNER_URL the homeserver itself (media unscanned) it fails", { timeout: 900_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mxa-virus-"));
-    const env = { MXACCEPT_STATE_DIR: join(dir, "state"), MXACCEPT_REPORTS_DIR: join(dir, "reports") };
+    const env = { MXACCEPT_STATE_DIR: join(dir, "state") };
     const up = await mxaccept(["stack", "up", "--with", "scanner"], env);
     try {
       expect(up.code, up.stderr).toBe(0);
-      const text = readFileSync(join(dir, "state", "target.env"), "utf8");
+      const good = join(dir, "state", "target.env");
+      const pass = await mxaccept(["run", "--target", good, "--suite", "virus"], { ...env, MXACCEPT_REPORTS_DIR: join(dir, "reports-good") }, 600_000);
+      const [ok] = virusIds(resultsIn(join(dir, "reports-good")));
+      expect(ok?.status, `BUM-2.3 on the conforming reference: ${ok?.reason ?? ""} ${pass.stderr.slice(-1500)}`).toBe("passed");
+      expect(pass.code).toBe(0);
+
+      const text = readFileSync(good, "utf8");
       const base = /^MXACCEPT_BASE_URL=(.*)$/m.exec(text)![1]!;
       const partnerBase = /^MXACCEPT_PARTNER_BASE_URL=(.*)$/m.exec(text)![1]!;
       const broken = join(dir, "unscanned.env");
       writeFileSync(broken, text.replace(/^MXACCEPT_SCANNER_URL=.*$/m, `MXACCEPT_SCANNER_URL=${base}`).replace(/^MXACCEPT_PARTNER_SCANNER_URL=.*$/m, `MXACCEPT_PARTNER_SCANNER_URL=${partnerBase}`), { mode: 0o600 });
-      const run = await mxaccept(["run", "--target", broken, "--suite", "virus"], env, 600_000);
+      const run = await mxaccept(["run", "--target", broken, "--suite", "virus"], { ...env, MXACCEPT_REPORTS_DIR: join(dir, "reports") }, 600_000);
       expect(run.code).toBe(1);
-      const [req] = virusIds(resultsIn(env.MXACCEPT_REPORTS_DIR));
+      const [req] = virusIds(resultsIn(join(dir, "reports")));
       expect(req?.status).toBe("failed");
       expect(req?.reason).toMatch(/refused as not clean|scan result|through the scanner/);
     } finally {
