@@ -90,10 +90,12 @@ describe("the production topology", () => {
     const offset = (name: string) => (existsSync(nginxLog(name)) ? statSync(nginxLog(name)).size : 0);
     const from = { client: offset("client-access.log"), admin: offset("admin-access.log") };
     const t0 = performance.now();
-    const probe = await mxaccept(["probe", "--target", targetFile, "--count", "3", "--interval", "1s", "--duration", "3m", "--out", join(dir, "probe.jsonl")], env);
+    // An interval shorter than a probe takes: with --count no slot is skipped, so exactly 3 probes are logged.
+    const probe = await mxaccept(["probe", "--target", targetFile, "--count", "3", "--interval", "100ms", "--duration", "3m", "--out", join(dir, "probe.jsonl")], env);
     const tProbe = performance.now();
     expect(probe.code, probe.stdout + probe.stderr).toBe(0);
     expect(probe.stdout, "three probes, bounded by --count").toMatch(/^3 probes, 0 failed/);
+    expect(readFileSync(join(dir, "probe.jsonl"), "utf8").trim().split("\n"), "three probes logged").toHaveLength(3);
     const load = await mxaccept(["load", "--target", targetFile, "--scenario", "send", "--rate", "5", "--duration", "2s", "--warmup", "1s", "--users", "3"], env);
     const tLoad = performance.now();
     expect(load.code, load.stdout + load.stderr).toBe(0);
