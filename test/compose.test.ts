@@ -69,7 +69,10 @@ describe("docker-compose.yml", () => {
     const nginx = readFileSync(join(files.configDir, "production", "nginx.conf"), "utf8");
     expect(nginx).toMatch(/listen 127\.0\.0\.1:443 ssl;/);
     expect(nginx).toContain('"m.server":"localhost:8441"');
-    expect(readFileSync(files.targetFile, "utf8")).toContain("MXACCEPT_ADMIN_BASE_URL=https://localhost:8449");
+    const targetText = readFileSync(files.targetFile, "utf8");
+    expect(targetText).toContain("MXACCEPT_ADMIN_BASE_URL=https://localhost:8449");
+    expect(targetText, "every server's admin URL is named").toMatch(/^MXACCEPT_PARTNER_ADMIN_BASE_URL=https:\/\/localhost:\d+$/m);
+    expect(targetText).toMatch(/^MXACCEPT_OUTSIDER_ADMIN_BASE_URL=https:\/\/localhost:\d+$/m);
     const cmd = composeCommand();
     if (!cmd) ctx.skip("neither 'docker compose' nor 'docker-compose' is installed (npm run setup installs Debian's docker-compose)");
     const out = execFileSync(cmd![0]!, [...cmd!.slice(1), "-f", files.composeFile, "--profile", "production", "--profile", "postgres", "config"], { cwd: root, encoding: "utf8" });

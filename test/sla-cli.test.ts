@@ -43,6 +43,7 @@ describe("mxaccept sla", () => {
     ["a calendar without offsets", ["sla", "--probes", log, "--maintenance", join(dir, "local.yaml")], /not a time with offset/],
     ["probe without target or instance", ["probe"], /no --target given and no reference instance is running/],
     ["probe with a bad interval", ["probe", "--interval", "soon"], /--interval: "soon" is not a duration/],
+    ["probe with a bad count", ["probe", "--count", "0"], /--count 0: must be a whole number of probes, 1 or more/],
   ];
   writeFileSync(join(dir, "local.yaml"), "- { start: 2026-04-02T01:00:00, end: 2026-04-02T02:00:00 }\n");
   for (const [what, args, message] of cases) {

@@ -42,6 +42,7 @@ export const OPTIONS: Record<string, OptionHelp> = {
   "allure-history": { arg: "DIR", text: "with --allure: keep Allure's history (trends) in DIR between runs" },
   interval: { arg: "D", text: "time between probes (default 60s)" },
   duration: { arg: "D", text: "how long to run (probe: default 1h; load: per level, default 10s)" },
+  count: { arg: "N", text: "probe: stop after N probes (no slot skipped when one overruns; --duration still bounds the run)" },
   deadline: { arg: "D", text: "a probe slower than this counts as failed (default 30s)" },
   out: { arg: "F", text: "probe log to append to (JSON lines; default reports/availability/probes.jsonl)" },
   "metrics-port": { arg: "N", text: "serve Prometheus metrics of the probes on this port (0 = a free one)" },
@@ -99,7 +100,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   cleanup: { synopsis: "mxaccept cleanup [--target F.env] (--run ID | --stale [--older-than 2h])", summary: "Removes the users, rooms and media of a run, or of every stale run, from the target." },
   bill: { synopsis: "mxaccept bill [--profile ID] (--users N --storage-gb G | --target F.env)", summary: "Prices a month by the profile's price table, from given figures or measured on a target." },
   report: { synopsis: "mxaccept report [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]", summary: "Re-renders a run's acceptance record (HTML, PDF) and, with --allure, the Allure report." },
-  probe: { synopsis: "mxaccept probe [--target F.env] [--interval 60s] [--duration 1h] [--deadline 30s] [--out F] [--metrics-port N]", summary: "The availability canary: logs in, sends and receives a message every interval, and appends each probe to a log." },
+  probe: { synopsis: "mxaccept probe [--target F.env] [--interval 60s] [--duration 1h] [--count N] [--deadline 30s] [--out F] [--metrics-port N]", summary: "The availability canary: logs in, sends and receives a message every interval, and appends each probe to a log." },
   sla: { synopsis: "mxaccept sla --probes F [--maintenance F] [--month YYYY-MM | --from ISO --to ISO] [--target-availability 0.999 | --profile ID] [--bucket 1m] [--rules-out F] [--json]", summary: "Accounts availability from the canary's log and exits 1 when the target was missed." },
   load: {
     synopsis: "mxaccept load [--target F.env] [--profile ID] --scenario send|sync|login|media [--rate N | --rates N,N,…] [--duration D] [--warmup D] [--engine autocannon|k6] [--users N] [--connections N] [--across-federation] [--verdict] [--send-p99-ms N] [--delivery-p99-ms N] [--max-error-rate X] [--keep-data] [--k6-data F] [--allow-remote] [--with postgres] [--state-dir D]",

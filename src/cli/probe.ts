@@ -10,7 +10,7 @@ import { runningStack } from "../stack/native.ts";
 import { parse } from "./args.ts";
 import { preflight } from "./preflight.ts";
 
-const USAGE = "mxaccept probe [--target F.env] [--interval 60s] [--duration 1h] [--deadline 30s] [--out F] [--metrics-port N]";
+const USAGE = "mxaccept probe [--target F.env] [--interval 60s] [--duration 1h] [--count N] [--deadline 30s] [--out F] [--metrics-port N]";
 
 function positive(flag: string, value: string | undefined, fallback: string): number {
   const ms = parseDuration(value ?? fallback, `--${flag}`);
@@ -23,6 +23,7 @@ export async function probeCommand(args: string[]): Promise<number> {
     target: { type: "string" },
     interval: { type: "string" },
     duration: { type: "string" },
+    count: { type: "string" },
     deadline: { type: "string" },
     out: { type: "string" },
     "metrics-port": { type: "string" },
@@ -30,6 +31,11 @@ export async function probeCommand(args: string[]): Promise<number> {
   const intervalMs = positive("interval", values.interval, "60s");
   const durationMs = positive("duration", values.duration, "1h");
   const deadlineMs = positive("deadline", values.deadline, "30s");
+  let count: number | undefined;
+  if (values.count !== undefined) {
+    count = Number(values.count);
+    if (!Number.isInteger(count) || count < 1) throw new UserError(`--count ${values.count}: must be a whole number of probes, 1 or more; usage: ${USAGE}`);
+  }
   let metricsPort: number | undefined;
   if (values["metrics-port"] !== undefined) {
     metricsPort = Number(values["metrics-port"]);
@@ -51,8 +57,8 @@ export async function probeCommand(args: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    console.error(`canary against ${target.baseUrl}: every ${intervalMs} ms for ${durationMs} ms (deadline ${deadlineMs} ms); log ${out}`);
-    const s = await runProber({ target, out, intervalMs, durationMs, deadlineMs, metricsPort, signal: abort.signal, log: (l) => console.error(l) });
+    console.error(`canary against ${target.baseUrl}: every ${intervalMs} ms for ${count !== undefined ? `${count} probes, at most ` : ""}${durationMs} ms (deadline ${deadlineMs} ms); log ${out}`);
+    const s = await runProber({ target, out, intervalMs, durationMs, deadlineMs, count, metricsPort, signal: abort.signal, log: (l) => console.error(l) });
     console.log(`${s.probes} probes, ${s.failures} failed${abort.signal.aborted ? " (interrupted)" : ""}; log ${out}; state ${stateFileFor(out)} (run ${s.runId}; remove its users and room with 'mxaccept cleanup --run ${s.runId}')`);
     return 0;
   } finally {

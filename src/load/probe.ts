@@ -13,6 +13,10 @@ import { openSession, type ProbeIdentity, type ProbeSession } from "./probe-sess
  * in the direct chat, the receiver's sync must deliver and decrypt it within the deadline — appended to the
  * probe log. The schedule is fixed (start + k × interval); a probe that overruns makes the prober skip the
  * slots it missed. Stops by itself after `durationMs`, or when `signal` aborts.
+ *
+ * With `count`, the prober runs exactly that many probes (unless `durationMs` or `signal` ends it first) and
+ * skips no slot: a probe due while the one before overran starts as soon as that one ends. The run's canary
+ * uses this, so a slow instance yields late probes with their latency instead of fewer probes.
  */
 export interface ProberOptions {
   target: Target;
@@ -20,6 +24,8 @@ export interface ProberOptions {
   intervalMs: number;
   durationMs: number;
   deadlineMs: number;
+  /** Stop after this many probes; no slot is skipped when a probe overruns. */
+  count?: number;
   metricsPort?: number;
   /** Whose run the canary's users belong to (default: a run of its own). */
   identity?: ProbeIdentity;
@@ -139,7 +145,8 @@ export async function runProber(opts: ProberOptions): Promise<ProberSummary> {
     for (let k = 0; ; k++) {
       const due = started + k * opts.intervalMs;
       if (due >= end || opts.signal?.aborted) break;
-      if (due < Date.now() - opts.intervalMs) continue; // a slot missed while a probe overran
+      if (opts.count !== undefined && k >= opts.count) break;
+      if (opts.count === undefined && due < Date.now() - opts.intervalMs) continue; // a slot missed while a probe overran
       if (due > Date.now()) {
         try {
           await sleep(due - Date.now(), undefined, { signal: opts.signal });

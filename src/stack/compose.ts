@@ -224,7 +224,7 @@ export function writeCompose(root: string, profileId: string, opts: { overlays?:
       const p = r === "hs1" ? "MXACCEPT_" : r === "hs2" ? "MXACCEPT_PARTNER_" : "MXACCEPT_OUTSIDER_";
       return [`${p}BASE_URL=${baseUrl(layout, r)}`, `${p}SERVER_NAME=${serverName(layout, r)}`, `${p}REGISTRATION_SHARED_SECRET=${secrets[r].registration}`];
     }),
-    ...(production ? [`MXACCEPT_ADMIN_BASE_URL=https://${PUBLIC_SERVER_NAME}:${PRODUCTION_PORTS.admin}`] : []),
+    ...(production ? [`MXACCEPT_ADMIN_BASE_URL=https://${PUBLIC_SERVER_NAME}:${PRODUCTION_PORTS.admin}`, `MXACCEPT_PARTNER_ADMIN_BASE_URL=${baseUrl(layout, "hs2")}`, `MXACCEPT_OUTSIDER_ADMIN_BASE_URL=${baseUrl(layout, "hs3")}`] : []),
     `MXACCEPT_CA_FILE=${resolve(configDir, "tls", "ca.crt")}`,
     `MXACCEPT_PROFILE=${profile.id}`,
     "MXACCEPT_DESTRUCTIVE=allow",

@@ -6,6 +6,10 @@
  * Upstream names an `--overlay-nginx` file may use: hs1_main, hs1_client (sync and client reads), hs1_federation
  * (inbound federation), hs1_media (media repository). The overlay is included first in the public client server
  * block, so its regex locations win over the generated ones (nginx takes the first matching regex).
+ *
+ * Access logs: client-access.log (the public client host), admin-access.log (the admin host), access.log (the
+ * delegation host and the plain-HTTP redirect): which requests reached which surface, e.g. that no admin request
+ * was sent to the public URL.
  */
 
 export interface NginxPorts {
@@ -160,6 +164,7 @@ ${["  server {", ...tls(p.https), ...wellKnown, "    location / { return 404; }"
   # The public client and federation API.
   server {
 ${tls(p.client).join("\n")}
+    access_log ${o.dir}/client-access.log;
 ${o.overlay ? `    include ${o.overlay};\n` : ""}${notPublic.join("\n")}
 ${wellKnown.join("\n")}
 ${location(SYNC_PATHS, "hs1_client")}
@@ -173,6 +178,7 @@ ${location(FEDERATION_PATHS, "hs1_federation")}
   # The admin API (and the client API for admin tools that log in there); not the public host.
   server {
 ${tls(p.admin).join("\n")}
+    access_log ${o.dir}/admin-access.log;
     location ~ "^/(_synapse/)?metrics" { return 404; }
 ${location(MEDIA_ADMIN_PATHS, "hs1_media")}
 ${location(MEDIA_PATHS, "hs1_media")}
