@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { extname, join, normalize, resolve } from "node:path";
+import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
 import { mxaccept } from "./helpers/cli.ts";
+import { serveFolder } from "./helpers/serve-folder.ts";
 
 /**
  * BUM-2.7.app's browser journey in both directions, in a real synapse-admin: the reference instance with the app
@@ -20,23 +21,9 @@ import { mxaccept } from "./helpers/cli.ts";
 const appDir = process.env.MXACCEPT_TEST_SYNAPSE_ADMIN_DIR;
 const TITLE = "BUM-2.7.app application management portal in the browser";
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf" };
-
-/** A static file server for the app's build folder on 127.0.0.1 (unknown paths answer index.html, as a SPA host does). */
-function serveFolder(root: string): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    let file = normalize(join(root, path));
-    if (!file.startsWith(resolve(root)) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
-    res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
-}
-
 describe.skipIf(!appDir)("BUM-2.7.app browser journey in synapse-admin (needs MXACCEPT_TEST_SYNAPSE_ADMIN_DIR: the folder of a synapse-admin build)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mxa-portal-"));
-  const env = { MXACCEPT_STATE_DIR: join(dir, "state") };
+  let dir = "";
+  const env = () => ({ MXACCEPT_STATE_DIR: join(dir, "state") });
   /** Which admin API request the portal's proxy refuses (none: it forwards everything). */
   let refuse: ((method: string, path: string) => boolean) | undefined;
   let app: http.Server;
@@ -45,7 +32,8 @@ describe.skipIf(!appDir)("BUM-2.7.app browser journey in synapse-admin (needs MX
 
   beforeAll(async () => {
     expect(existsSync(join(appDir!, "index.html")), `MXACCEPT_TEST_SYNAPSE_ADMIN_DIR=${appDir} holds no index.html: name the folder of the built app (its dist/)`).toBe(true);
-    const up = await mxaccept(["stack", "up"], env);
+    dir = mkdtempSync(join(tmpdir(), "mxa-portal-"));
+    const up = await mxaccept(["stack", "up"], env());
     expect(up.code, up.stderr).toBe(0);
     const target = loadTarget(join(dir, "state", "target.env"));
     const hs1 = target.baseUrl;
@@ -74,11 +62,11 @@ describe.skipIf(!appDir)("BUM-2.7.app browser journey in synapse-admin (needs MX
   afterAll(async () => {
     app?.close();
     proxy?.close();
-    await mxaccept(["stack", "down"], env);
+    if (dir) await mxaccept(["stack", "down"], env());
   });
 
   const journey = async (reports: string) => {
-    const r = await mxaccept(["run", "--target", targetFile, "--suite", "portals", "--grep", "in the browser"], { ...env, MXACCEPT_REPORTS_DIR: join(dir, reports) }, 900_000);
+    const r = await mxaccept(["run", "--target", targetFile, "--suite", "portals", "--grep", "in the browser"], { ...env(), MXACCEPT_REPORTS_DIR: join(dir, reports) }, 900_000);
     const [runId] = readdirSync(join(dir, reports));
     expect(runId, `the run wrote no report: ${r.stderr}`).toBeDefined();
     const results = JSON.parse(readFileSync(join(dir, reports, runId!, "results.json"), "utf8")) as Results;
