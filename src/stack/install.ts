@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
@@ -41,6 +41,100 @@ export function formatDuration(ms: number): string {
 /** Installs `part` unless it is present; announces it, keeps talking every 10 s, and reports the time taken. */
 export async function ensure(part: Installable, log: Log = (l) => console.error(l)): Promise<{ installedMs?: number }> {
   if (await part.present()) return {};
+  // One install of a part at a time on this machine: a second mxaccept (another test worker, another clone, a
+  // parallel CI job) waits for the first and then finds the part present, instead of starting the same build.
+  const inProcess = installing.get(part.name);
+  if (inProcess) {
+    await inProcess.catch(() => undefined);
+    return ensure(part, log);
+  }
+  const work = (async () => {
+    const release = await installLock(part.name, log);
+    try {
+      if (await part.present()) return {};
+      return await installNow(part, log);
+    } finally {
+      release();
+    }
+  })();
+  installing.set(part.name, work);
+  try {
+    return await work;
+  } finally {
+    installing.delete(part.name);
+  }
+}
+
+const installing = new Map<string, Promise<{ installedMs?: number }>>();
+
+/** The lock file of `name` in the cache folder, holding the pid of the process installing it. */
+export function installLockPath(name: string): string {
+  return join(cacheDir(), "locks", `${name.replace(/[^A-Za-z0-9.-]+/g, "_")}.lock`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the machine-wide install lock of `name` (exclusive create of a pid file). While another live process holds
+ * it, waits (one line, then "still waiting" every 30 s) up to MXACCEPT_INSTALL_WAIT_MIN minutes (default 120: a cold
+ * build of the content scanner takes over an hour on a slow runner). A lock whose process is gone is taken over.
+ */
+async function installLock(name: string, log: Log): Promise<() => void> {
+  const file = installLockPath(name);
+  mkdirSync(join(file, ".."), { recursive: true });
+  const deadline = Date.now() + Number(process.env.MXACCEPT_INSTALL_WAIT_MIN ?? 120) * 60_000;
+  let said = 0;
+  for (;;) {
+    try {
+      const fd = openSync(file, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file, { force: true });
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new UserError(`cannot take the install lock ${file} (${(e as Error).message}): check that ${cacheDir()} is writable.`);
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(file, "utf8").trim());
+    } catch {
+      continue; // released between our attempt and the read
+    }
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+      // A lock left by a process that is gone is taken over. An empty file is a process between its open and its
+      // write: only after 5 s is it left over. Removed only if it still holds what was read (a narrow race remains).
+      let stale = holder !== 0;
+      try {
+        stale ||= Date.now() - statSync(file).mtimeMs > 5_000;
+        if (stale && Number(readFileSync(file, "utf8").trim()) === holder) rmSync(file, { force: true });
+      } catch {
+        /* gone meanwhile */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    if (Date.now() > deadline) throw new UserError(`${name} is still being installed by process ${holder} (lock ${file}): wait for it, or stop it and remove the lock file.`);
+    if (Date.now() - said >= 30_000) {
+      log(`${said ? "  … still waiting" : "waiting"} for process ${holder}, which is installing ${name} (lock ${file})`);
+      said = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function installNow(part: Installable, log: Log): Promise<{ installedMs?: number }> {
   const t0 = performance.now();
   let activity = "working";
   log(`installing ${part.name} (first use, ${part.expect}) …`);
