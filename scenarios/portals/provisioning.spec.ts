@@ -63,9 +63,16 @@ test("BUM-5.3.c the web client runs in Chromium and shows its login in German", 
   await shot("web client login");
   const { body } = await requestJson<{ flows: { type: string }[] }>(target.baseUrl, "GET", "_matrix/client/v3/login");
   const offered = body.flows.map((f) => f.type);
+  // The server the login page names (Element: the server name, or the homeserver URL when the name does not
+  // resolve) must be the target's: a web client configured for another homeserver logs its users in elsewhere.
+  if (login.homeserver) {
+    const base = new URL(target.baseUrl);
+    const names = [target.serverName, base.host, base.hostname, trimSlash(target.baseUrl)].map((n) => n.toLowerCase());
+    expect(names, `the web client's login page names the target's homeserver (it shows "${login.homeserver}", the target is ${target.serverName} at ${target.baseUrl})`).toContain(trimSlash(login.homeserver).toLowerCase());
+  }
   expect(login.password || login.sso.length > 0, "the web client offers a login (user name and password, or SSO)").toBe(true);
   if (offered.includes("m.login.sso")) expect(login.sso.length, "the homeserver offers SSO, and the web client shows its SSO button").toBeGreaterThan(0);
   if (!offered.includes("m.login.password")) expect(login.password, "the homeserver offers no password login, and the web client shows no password form").toBe(false);
-  expect(looksGerman(login.labels), `the web client's login speaks German in a German browser (${login.labels.join(" | ")})`).toBe(true);
+  expect(looksGerman([...login.labels, ...login.sso]), `the web client's login speaks German in a German browser (${[...login.labels, ...login.sso].join(" | ")})`).toBe(true);
   await evidence(testInfo, { webClient: target.webClientUrl, homeserverShown: login.homeserver, passwordForm: login.password, ssoButtons: login.sso, labels: login.labels, homeserverFlows: offered, userAgent: await page.evaluate(() => navigator.userAgent) });
 });
