@@ -41,6 +41,10 @@ export const RUNS: Step[] = [
     why: "BuM retention at time scale 1 on the production topology (live backdating and the config proof), on its own: moving hs1's history back lets the purge job trim other rooms",
   },
   {
+    args: ["--topology", "production", "--suite", "virus,identity,portals", ...BUM],
+    why: "BuM virus blocking, SSO and the portals on the production topology (the run adds --with scanner,keycloak): the scanner fetches media through nginx from the media worker, the SSO callback and the portal API go through nginx's routing",
+  },
+  {
     args: ["--suite", "messaging,storage,availability,security", ...VSM, "--size-scale", "1024"],
     why: "VSM on the simple topology, the quota scaled to 1 MiB",
   },
@@ -72,7 +76,13 @@ export const RUNS: Step[] = [
   },
   {
     args: ["--suite", "identity,portals", ...BUM],
-    why: "identity and portals: one instance with Keycloak for both suites (the run adds --with keycloak itself)",
+    why: "BuM identity and portals on the simple topology: one instance with Keycloak for both suites",
+    full: true,
+  },
+  {
+    args: ["--topology", "production", "--suite", "messaging,storage,availability,security,federation", ...VSM, "--size-scale", "1024", "--group-limit", "100"],
+    why: "VSM on the production topology (the cross-tenant step restarts hs1's main process with its workers; large uploads through nginx)",
+    full: true,
   },
 ];
 
