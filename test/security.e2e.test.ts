@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
 import { mxaccept, runWithOverlayOn } from "./helpers/cli.ts";
+import { forward } from "./helpers/split-proxy.ts";
 
 /**
  * The security checks in the other direction: the reference instance with an overlay that breaks one
@@ -101,12 +102,7 @@ describe("SEC-admin-surface with a separate admin URL", () => {
         res.writeHead(404, { "Content-Type": "application/json" }).end('{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}');
         return;
       }
-      const up = https.request(new URL(req.url!, hs1), { method: req.method, headers: { ...req.headers, host: new URL(hs1).host }, ca }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on("error", () => res.writeHead(502).end());
-      req.pipe(up);
+      forward(req, res, hs1, { ca });
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const port = (proxy.address() as AddressInfo).port;
