@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,12 +8,13 @@ import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
 import { mxaccept } from "./helpers/cli.ts";
 import { serveFolder } from "./helpers/serve-folder.ts";
+import { forward } from "./helpers/split-proxy.ts";
 
 /**
  * BUM-2.7.app's browser journey in both directions, in a real synapse-admin: the reference instance with the app
  * served on loopback passes every step of the journey; the same instance seen by the app through a proxy that
- * refuses one admin API function (deleting a file) fails the check with a reason naming that step, and every other
- * step is still done. synapse-admin cannot be in CI (its source is brought and built beside the project, never
+ * refuses one admin API function fails the check with a reason naming that step: refused file deletion leaves every
+ * other step done; a refused grant leaves the two steps that need it "not done" and the rest done. synapse-admin cannot be in CI (its source is brought and built beside the project, never
  * committed): MXACCEPT_TEST_SYNAPSE_ADMIN_DIR names the folder of its build (the one holding index.html); without
  * it this suite is skipped.
  */
@@ -48,12 +48,7 @@ describe.skipIf(!appDir)("BUM-2.7.app browser journey in synapse-admin (needs MX
         res.writeHead(404, { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" }).end('{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}');
         return;
       }
-      const up = https.request(new URL(req.url!, hs1), { method: req.method, headers: { ...req.headers, host: new URL(hs1).host }, ca }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on("error", () => res.writeHead(502).end());
-      req.pipe(up);
+      forward(req, res, hs1, { ca });
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     targetFile = join(dir, "portal.env");
@@ -99,5 +94,18 @@ describe.skipIf(!appDir)("BUM-2.7.app browser journey in synapse-admin (needs MX
     expect(Object.entries(others).filter(([, s]) => s !== "passed"), "every other step passed").toEqual([]);
     expect(Object.keys(others).length, "the journey has eleven steps after the login").toBe(10);
     console.log(`synapse-admin journey, file deletion refused: ${Math.round(ev!.journeyMs / 1000)} s; failed: ${ev!.failures.join("; ")}`);
+  });
+
+  it("a portal whose admin API refuses the grant fails the check naming that step; the two steps that need the grant are not done, the rest passes", { timeout: 900_000 }, async () => {
+    refuse = (method, path) => method === "PUT" && path.startsWith("/_synapse/admin/v2/users/");
+    const { code, req, check, ev } = await journey("reports-no-grant");
+    expect(code).toBe(1);
+    expect(req.status).toBe("failed");
+    expect(check.status).toBe("failed");
+    expect(check.reason).toMatch(/the portal could not do 1 of its functions: grant administrator rights: .*404 to PUT \/_synapse\/admin\/v2\/users\//);
+    const { "grant administrator rights": granted, "list the user as administrator": listed, "revoke administrator rights": revoked, ...others } = ev!.steps;
+    expect({ granted, listed, revoked }).toEqual({ granted: "failed", listed: "not done", revoked: "not done" });
+    expect(Object.entries(others).filter(([, s]) => s !== "passed"), "every other step passed").toEqual([]);
+    console.log(`synapse-admin journey, grant refused: ${Math.round(ev!.journeyMs / 1000)} s; failed: ${ev!.failures.join("; ")}`);
   });
 });
