@@ -4,8 +4,8 @@
  * one line "N passed, N failed, N skipped" over both, after a table of what each step took.
  *
  *   npm test                 the self-tests and the scenario runs below (fits CI's 30 minutes)
- *   npm run test:full        also the self-tests of the heavy tier (HEAVY below) and their scenario runs
- *   npm test -- --only runs  only the scenario runs; --only self-tests only vitest (both take --full)
+ *   npm run test:full        also the scenario runs marked `full` (a proof npm test already has, on another shape)
+ *   npm test -- --only runs  only the scenario runs (with --full: also the full ones); --only self-tests only vitest
  *
  * A scenario run's playwright.json gives its counts; a run that wrote none counts as one failure.
  */
@@ -86,9 +86,6 @@ export const RUNS: Step[] = [
   },
 ];
 
-/** Self-test files of the heavy tier: run by `npm run test:full`; each names the smaller form `npm test` keeps. */
-export const HEAVY: { file: string; smaller: string }[] = [];
-
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "reports", "npm-test");
 
@@ -117,10 +114,9 @@ async function main(): Promise<void> {
   let skipped = 0;
 
   if (values.only !== "runs") {
-    console.log(`== self-tests (vitest)${values.full ? ", with the heavy tier" : ""}`);
-    const exclude = values.full ? [] : HEAVY.flatMap((h) => ["--exclude", h.file]);
+    console.log("== self-tests (vitest)");
     const t0 = Date.now();
-    const rc = await sh("vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${join(OUT, "vitest.json")}`, ...exclude]);
+    const rc = await sh("vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${join(OUT, "vitest.json")}`]);
     timing.push(["self-tests (vitest)", Date.now() - t0, rc]);
     try {
       const v = JSON.parse(readFileSync(join(OUT, "vitest.json"), "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests?: number; numFailedTestSuites: number };

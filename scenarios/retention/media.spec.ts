@@ -5,15 +5,14 @@ import { parseDuration } from "../../src/config/duration.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
 import { referenceDb } from "../../src/stack/reference-db.ts";
 import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/report/retention.ts";
-import { mediaRetentionClock } from "../../src/stack/generate.ts";
+import { mediaRetentionPeriodMs } from "../../src/stack/generate.ts";
 import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
 
 const DAY = 86_400_000;
 
 /** How long the reference's media retention job may take to come round (its clock period, three times, and slack). */
 function mediaDeadline(timeScale: number): number {
-  const period = (mediaRetentionClock(timeScale)[0] as { config: { period_ms: number } }).config.period_ms;
-  return 3 * period + 30_000;
+  return 3 * mediaRetentionPeriodMs(timeScale) + 30_000;
 }
 
 /**

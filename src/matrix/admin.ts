@@ -9,6 +9,7 @@ export interface AdminUser {
   displayname?: string | null;
   creation_ts?: number;
   threepids?: { medium: string; address: string }[];
+  avatar_url?: string | null;
 }
 
 export interface RoomDetails {
@@ -69,12 +70,13 @@ export class AdminClient {
   }
 
   /** Users whose localpart or display name contains `name`, all pages. */
-  async listUsers(query: { name?: string; deactivated?: boolean } = {}): Promise<AdminUser[]> {
+  /** Every user (paged); deactivated ones and guests only when asked for. */
+  async listUsers(query: { name?: string; deactivated?: boolean; guests?: boolean } = {}): Promise<AdminUser[]> {
     const users: AdminUser[] = [];
     let from: string | undefined = "0";
     while (from !== undefined) {
       const page: { body: { users: AdminUser[]; next_token?: string | number } } = await this.request("GET", "_synapse/admin/v2/users", {
-        query: { from, limit: 500, name: query.name, guests: false, deactivated: query.deactivated ?? false },
+        query: { from, limit: 500, name: query.name, guests: query.guests ?? false, deactivated: query.deactivated ?? false },
       });
       users.push(...page.body.users);
       from = page.body.next_token === undefined ? undefined : String(page.body.next_token);
@@ -161,11 +163,16 @@ export class AdminClient {
 
   /** Rooms whose name, canonical alias or id contains `term`, all pages. */
   async searchRooms(term: string): Promise<{ room_id: string; name?: string | null; creator?: string | null }[]> {
+    return this.listRooms({ search_term: term });
+  }
+
+  /** Every room of the admin room list (optionally filtered by `search_term`, ordered by `order_by`), all pages. */
+  async listRooms(query: { search_term?: string; order_by?: string } = {}): Promise<{ room_id: string; name?: string | null; creator?: string | null }[]> {
     const rooms: { room_id: string; name?: string | null; creator?: string | null }[] = [];
     let from: number | undefined = 0;
     while (from !== undefined) {
       const page: { body: { rooms: { room_id: string; name?: string | null; creator?: string | null }[]; next_batch?: number } } =
-        await this.request("GET", "_synapse/admin/v1/rooms", { query: { from, limit: 500, search_term: term } });
+        await this.request("GET", "_synapse/admin/v1/rooms", { query: { from, limit: 500, ...query } });
       rooms.push(...page.body.rooms);
       from = page.body.next_batch;
     }

@@ -105,14 +105,7 @@ interface AdminEvent {
 
 /** Every room's id (admin room list, paged). */
 export async function listRoomIds(admin: AdminClient): Promise<string[]> {
-  const ids: string[] = [];
-  let from: number | undefined = 0;
-  while (from !== undefined) {
-    const page: { body: { rooms: { room_id: string }[]; next_batch?: number } } = await admin.request("GET", "_synapse/admin/v1/rooms", { query: { from, limit: 500, order_by: "name" } });
-    ids.push(...page.body.rooms.map((r) => r.room_id));
-    from = page.body.next_batch;
-  }
-  return ids;
+  return (await admin.listRooms({ order_by: "name" })).map((r) => r.room_id);
 }
 
 /** A room's stored history from its start (admin API, no visibility filter), paged past its state events. */
@@ -201,23 +194,6 @@ export interface LocalMediaAudit {
   oldestUserTs?: number;
 }
 
-interface AdminUserRow {
-  name: string;
-  deactivated: boolean;
-  creation_ts?: number;
-  avatar_url?: string | null;
-}
-
-export async function listAllUsers(admin: AdminClient): Promise<AdminUserRow[]> {
-  const users: AdminUserRow[] = [];
-  let from: string | undefined = "0";
-  while (from !== undefined) {
-    const page: { body: { users: AdminUserRow[]; next_token?: string | number } } = await admin.request("GET", "_synapse/admin/v2/users", { query: { from, limit: 500, deactivated: true } });
-    users.push(...page.body.users);
-    from = page.body.next_token === undefined ? undefined : String(page.body.next_token);
-  }
-  return users;
-}
 
 /**
  * Every local user's media uploaded before the limit, deactivated users included: the media statistics count
@@ -225,7 +201,7 @@ export async function listAllUsers(admin: AdminClient): Promise<AdminUserRow[]> 
  * are then listed file by file (oldest first) for the evidence.
  */
 export async function auditLocalMedia(admin: AdminClient, limitMs: number, now: number, sampleSize: number): Promise<LocalMediaAudit> {
-  const users = await listAllUsers(admin);
+  const users = await admin.listUsers({ deactivated: true, guests: true });
   const until = now - limitMs;
   const withOld: { user_id: string; media_count: number }[] = [];
   let from: number | undefined = 0;

@@ -103,10 +103,14 @@ export const MEDIA_RETENTION_CHECK_MS = 3_600_000;
 /** The reference runs the same job at least this often at every scale (also 1), so live checks see it in seconds. */
 export const REFERENCE_MEDIA_CHECK_MAX_MS = 10_000;
 
-/** The reference's media retention clock: Synapse's own job every min(1 h / timeScale, 10 s), at least every second. */
+/** How often the reference runs Synapse's media retention job: min(1 h / timeScale, 10 s), at least every second. */
+export function mediaRetentionPeriodMs(timeScale: number): number {
+  return Math.max(1000, Math.min(REFERENCE_MEDIA_CHECK_MAX_MS, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale)));
+}
+
+/** The reference's media retention clock: Synapse's own job every mediaRetentionPeriodMs(timeScale). */
 export function mediaRetentionClock(timeScale: number): Yamlish[] {
-  const period = Math.max(1000, Math.min(REFERENCE_MEDIA_CHECK_MAX_MS, Math.round(MEDIA_RETENTION_CHECK_MS / timeScale)));
-  return [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: period } }];
+  return [{ module: "mxaccept_media_retention_clock.MediaRetentionClock", config: { period_ms: mediaRetentionPeriodMs(timeScale) } }];
 }
 
 /**

@@ -4,20 +4,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import type { HomeserverTarget, Target } from "../config/target.ts";
+import { pgBin } from "./parts/postgres.ts";
 import { readState } from "./state.ts";
-import { existsSync } from "node:fs";
 
 /**
  * Direct access to the database of a homeserver of the embedded reference instance — only for what no API can
  * do, such as making media old without waiting a year (backdating). Never used against a real target. SQLite by
  * default; PostgreSQL (`--with postgres`, the production topology) through psql, as the server's config names it.
  */
-/** Debian's psql (the reference's PostgreSQL part installs postgresql; see src/stack/parts/postgres.ts). */
-function psqlBin(): string {
-  for (const v of [17, 16, 15]) if (existsSync(`/usr/lib/postgresql/${v}/bin/psql`)) return `/usr/lib/postgresql/${v}/bin/psql`;
-  return "psql";
-}
-
 export interface ReferenceDb {
   /** The first column of the first row as a number (e.g. a count). `?` placeholders, in order. */
   number(sql: string, params: (string | number)[]): number;
@@ -32,8 +26,10 @@ function serverOf(target: Target, hs: HomeserverTarget) {
   return server;
 }
 
+const sqliteFile = (server: { dir: string }) => join(server.dir, "homeserver.db");
+
 export function referenceDbPath(target: Target, hs: HomeserverTarget): string {
-  return join(serverOf(target, hs).dir, "homeserver.db");
+  return sqliteFile(serverOf(target, hs));
 }
 
 /** Runs `fn` on an SQLite database with a busy timeout (Synapse holds it open too). */
@@ -62,13 +58,13 @@ export function referenceDb(target: Target, hs: HomeserverTarget): ReferenceDb {
   if (database?.name === "psycopg2") {
     const a = database.args ?? {};
     const psql = (sql: string, params: (string | number)[]) => {
-      const r = spawnSync(psqlBin(), ["-h", String(a.host), "-p", String(a.port), "-U", String(a.user), "-d", String(a.database), "-tAc", inline(sql, params)], { encoding: "utf8", env: { ...process.env, ...(a.password ? { PGPASSWORD: String(a.password) } : {}) } });
+      const r = spawnSync(pgBin("psql"), ["-h", String(a.host), "-p", String(a.port), "-U", String(a.user), "-d", String(a.database), "-tAc", inline(sql, params)], { encoding: "utf8", env: { ...process.env, ...(a.password ? { PGPASSWORD: String(a.password) } : {}) } });
       if (r.status !== 0) throw new Error(`psql: ${r.stderr.trim() || "failed"}`);
       return r.stdout.trim();
     };
     return { number: (sql, params) => Number(psql(sql, params).split("\n")[0]), run: (sql, params) => void psql(sql, params) };
   }
-  const path = join(server.dir, "homeserver.db");
+  const path = sqliteFile(server);
   return {
     number: (sql, params) => withDb(path, (d) => Number(Object.values(d.prepare(sql).get(...params) ?? {})[0])),
     run: (sql, params) => void withDb(path, (d) => d.prepare(sql).run(...params)),

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { cacheDir } from "../install.ts";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../../config/errors.ts";
+import { cacheDir } from "../install.ts";
 import { KeycloakAdmin } from "../../idp/keycloak-admin.ts";
 import { randomPassword } from "../../matrix/users.ts";
 import { freePort } from "../ports.ts";
@@ -21,7 +21,6 @@ export const KEYCLOAK_VERSION = "26.5.6";
 export const KEYCLOAK_BUILD_OPTIONS = ["--db=dev-file"];
 
 const run = promisify(execFile);
-
 
 export function keycloakHome(version = KEYCLOAK_VERSION): string {
   return join(cacheDir(), `keycloak-${version}`);

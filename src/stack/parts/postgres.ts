@@ -20,7 +20,8 @@ import { postgresServer, psycopg2 } from "../../setup/installables.ts";
  */
 const BIN_DIRS = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
 
-function pgBin(name: string): string {
+/** A program of Debian's PostgreSQL (initdb, postgres, psql); a one-line error when the package is missing. */
+export function pgBin(name: string): string {
   for (const d of BIN_DIRS) if (existsSync(join(d, name))) return join(d, name);
   throw new UserError(`PostgreSQL's ${name} is missing: run 'npm run setup' (it installs the Debian package postgresql) and retry.`);
 }
