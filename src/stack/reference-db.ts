@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import type { HomeserverTarget, Target } from "../config/target.ts";
-import { pgBin } from "./parts/postgres.ts";
+import { pgBin } from "./parts/pg-bin.ts";
 import { readState } from "./state.ts";
 
 /**

@@ -10,6 +10,7 @@ import type { StackPart } from "../parts.ts";
 import { freePort } from "../ports.ts";
 import { ensure } from "../install.ts";
 import { postgresServer, psycopg2 } from "../../setup/installables.ts";
+import { pgBin } from "./pg-bin.ts";
 
 /**
  * PostgreSQL from Debian (`--with postgres`, DESIGN's `--db postgres`) as the database of hs1..hs3 instead of
@@ -18,13 +19,6 @@ import { postgresServer, psycopg2 } from "../../setup/installables.ts";
  * a folder of the system temp dir that user can reach (the state dir is private to root); its path is noted in
  * the state dir and the folder is removed at the next start.
  */
-const BIN_DIRS = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
-
-/** A program of Debian's PostgreSQL (initdb, postgres, psql); a one-line error when the package is missing. */
-export function pgBin(name: string): string {
-  for (const d of BIN_DIRS) if (existsSync(join(d, name))) return join(d, name);
-  throw new UserError(`PostgreSQL's ${name} is missing: run 'npm run setup' (it installs the Debian package postgresql) and retry.`);
-}
 
 const asRoot = process.getuid?.() === 0;
 const run = (cmd: string, args: string[]) => (asRoot ? { cmd: "runuser", args: ["-u", "postgres", "--", cmd, ...args] } : { cmd, args });
