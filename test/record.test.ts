@@ -32,6 +32,8 @@ function reportFolder(opts: { figures?: boolean } = {}): { dir: string; results:
     outcome("BUM-2.5.messages live or audit", "passed", { evidence: [{ requirement: "BUM-2.5.messages", mode: "audit", violations: [] }] }),
     outcome("BUM-2.2 federation with a partner", "failed", { error: "expected 200, got 403 M_FORBIDDEN", evidence: [{ proof: "live", partner: "hs2" }, { attachment: "portal", path: join(dir, "shots", "portal.png") }] }),
     outcome("BUM-2.5.remote-media remote media", "skipped", { annotations: [{ type: "manual", description: "no admin API lists a remote media cache" }] }),
+    outcome("BUM-5.3.c the web client runs in Chromium", "passed"),
+    outcome("BUM-5.3.c Firefox and Safari are confirmed by hand", "passed", { annotations: [{ type: "manual", description: "the run proved the web client in Chromium only" }] }),
   ]);
   const results: Results = {
     runId: "20261123-100000-abcd",
@@ -160,6 +162,16 @@ describe("the acceptance record", () => {
     expect(de).toContain("☐");
     expect(de).toContain(profile.requirements.find((r) => r.id === "BUM-3.2.6")!.manualReason!.de);
     expect(en).toContain(profile.requirements.find((r) => r.id === "BUM-3.2.6")!.manualReason!.en);
+  });
+
+  it("lists a manual check beside passed checks as its own item, although its requirement passed", () => {
+    const en = html.split('<section class="lang" lang="en"')[1]!;
+    expect(en.split('<td class="id">BUM-5.3.c</td>')[1]!.split("</tbody>")[0]).toContain(">passed<");
+    const checklist = en.split(MESSAGES.en.manualChecklist)[1]!.split("</table>")[0]!;
+    expect(checklist).toContain('<td class="id">BUM-5.3.c</td>');
+    expect(checklist).toContain("Firefox and Safari are confirmed by hand");
+    expect(checklist).toContain("the run proved the web client in Chromium only");
+    expect(checklist).not.toContain("the web client runs in Chromium<");
   });
 
   it("states the instance, the fingerprint and its inputs, and has a sign-off block", () => {

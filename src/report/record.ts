@@ -5,7 +5,7 @@ import { extname, isAbsolute, join, relative } from "node:path";
 import type { Profile } from "../config/profile.ts";
 import { projectRoot } from "../config/paths.ts";
 import { type Lang, msg, count, reasonText, type MessageKey } from "./i18n.ts";
-import type { RequirementResult, Results, Summary } from "./results.ts";
+import { checkText, type RequirementResult, type Results, type Summary } from "./results.ts";
 import { proofOf } from "./proof.ts";
 import type { InstanceInfo } from "./fingerprint.ts";
 import { loadFigures, type LoadedFigures, type Figure } from "./figures.ts";
@@ -146,12 +146,19 @@ function requirementRows(input: RecordInput, lang: Lang): string {
 
 function manualChecklist(input: RecordInput, lang: Lang): string {
   const manual = input.results.requirements.filter((r) => r.status === "manual");
-  if (!manual.length) return `<p>${esc(msg(lang, "manualNone"))}</p>`;
+  // A manual check beside checks that ran (e.g. the browsers a run cannot drive) does not hold its requirement
+  // back, but what it names is still for the examiner to confirm: it gets its own row.
+  const partial = input.results.requirements.flatMap((r) => (r.status === "manual" ? [] : r.tests.filter((t) => t.status === "manual").map((t) => ({ r, t }))));
+  if (!manual.length && !partial.length) return `<p>${esc(msg(lang, "manualNone"))}</p>`;
+  const row = (id: string, title: string, reason: string) => `<tr><td class="box">☐</td><td class="id">${esc(id)}</td><td>${esc(title)}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
   const rows = manual.map((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
-    const reason = pr?.manualReason?.[lang] ?? r.reason ?? "";
-    return `<tr><td class="box">☐</td><td class="id">${esc(r.id)}</td><td>${esc(pr?.title[lang] ?? r.title)}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
+    return row(r.id, pr?.title[lang] ?? r.title, pr?.manualReason?.[lang] ?? r.reason ?? "");
   });
+  for (const { r, t } of partial) {
+    const pr = input.profile.requirements.find((p) => p.id === r.id);
+    rows.push(row(r.id, `${pr?.title[lang] ?? r.title}: ${checkText(t.title)}`, reasonText(lang, t.reason ?? "")));
+  }
   return `<p>${esc(msg(lang, "manualIntro"))}</p><table class="check"><thead><tr><th class="box"></th><th class="id">${esc(msg(lang, "colId"))}</th><th>${esc(msg(lang, "colRequirement"))}</th><th class="blank">${esc(msg(lang, "manualEvidence"))}</th><th class="who">${esc(msg(lang, "checkedBy"))}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
