@@ -70,6 +70,8 @@ describe.skipIf(!webDir)("BUM-5.3.c in Element Web (needs MXACCEPT_TEST_ELEMENT_
     expect(evidence).toContain('"passwordForm":false');
     expect(evidence).toContain('"ssoButtons":["Weiter mit Keycloak"]');
     expect(evidence).toContain(`"homeserverShown":"${hs1.serverName}"`);
+    // What Chromium does not prove stays visible beside the pass, for a human to confirm.
+    expect(req.tests.find((t) => t.status === "manual")?.reason, "a manual check names the contract's other clients").toMatch(/Chromium only.*Microsoft Edge.*Mozilla Firefox.*Apple Safari.*BundesMessenger apps/);
   });
 
   it("an Element Web configured for another homeserver fails, naming the server its login page shows", { timeout: 300_000 }, async () => {
