@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
+import { deployment } from "../src/config/deployment.ts";
+import { chromium } from "@playwright/test";
+import { ElementWebLogin } from "../fixtures/element-web.ts";
+import { CHROMIUM_ARGS, chromiumPath } from "../src/report/pdf.ts";
+import { waitFor } from "../src/matrix/timeouts.ts";
+import { trustCa } from "../src/config/trust.ts";
+import { browserHomeTrusting } from "../fixtures/browser.ts";
 import { mxaccept } from "./helpers/cli.ts";
 import { serveFolder } from "./helpers/serve-folder.ts";
 
@@ -13,7 +20,9 @@ import { serveFolder } from "./helpers/serve-folder.ts";
  * BUM-5.3.c in both directions, in a real Element Web: the reference instance with password login switched off and
  * Keycloak as its only login (an SSO-only login page), Element Web's build served on loopback with a config.json
  * this test writes. Configured for hs1 it passes; configured for another homeserver (hs2) it fails naming the
- * homeserver its login page shows; forced to English (setting_defaults.language) it fails the German check.
+ * homeserver its login page shows; forced to English (setting_defaults.language) it fails the German check. And
+ * the page object's password login runs against the real client: configured for hs2 (which keeps password login),
+ * it signs a user in (hs2 then lists a used device of that user) and reports a wrong password as refused.
  * Element Web cannot be in CI (its source is brought and built beside the project, never committed):
  * MXACCEPT_TEST_ELEMENT_WEB_DIR names the folder of its build (webapp/, holding index.html); without it this suite
  * is skipped.
@@ -88,5 +97,41 @@ describe.skipIf(!webDir)("BUM-5.3.c in Element Web (needs MXACCEPT_TEST_ELEMENT_
     expect(code).toBe(1);
     expect(req.status).toBe("failed");
     expect(test.reason).toMatch(/the web client's login speaks German in a German browser \(Sign in \| .*Continue with Keycloak\)/);
+  });
+
+  it("the page object signs a user in through Element Web's password form, and the homeserver sees the new device", { timeout: 300_000 }, async () => {
+    // hs2 keeps password login (the SSO-only overlay is hs1's), so Element configured for hs2 shows the form.
+    config = { default_server_config: serverConfig(hs2), disable_guests: true };
+    const target = loadTarget(join(dir, "state", "target.env"));
+    const partner = target.partner!;
+    trustCa(target.caFile!);
+    const admin = deployment(partner).admin();
+    const localpart = `mxa-web-${Date.now().toString(36)}`;
+    const userId = `@${localpart}:${partner.serverName}`;
+    const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+    await admin.putUser(userId, { password });
+    expect(await admin.lastSeen(userId), "the new user has no device yet").toBe(0);
+    // The browser trusts the stack's CA the way the harness's browser fixture does (an NSS database in its HOME).
+    const home = browserHomeTrusting(target.caFile!);
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, env: { ...process.env, HOME: home } });
+    try {
+      const page = await browser.newPage({ locale: "de-DE" });
+      const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      const client = new ElementWebLogin(page, url);
+      await client.open();
+      expect((await client.read()).password, "Element for hs2 shows the password form").toBe(true);
+      await client.loginWithPassword(localpart, password);
+      // The homeserver saw the client: the user now has a device that was used.
+      const seen = await waitFor("a device of the user that Element signed in, on hs2", async () => (await admin.lastSeen(userId)) || undefined, { timeoutMs: 60_000 });
+      expect(seen).toBeGreaterThan(0);
+      // A wrong password is refused on the page, with the client's message.
+      const other = await browser.newPage({ locale: "de-DE" });
+      const again = new ElementWebLogin(other, url);
+      await again.open();
+      await expect(again.loginWithPassword(localpart, `${password}-wrong`)).rejects.toThrow(/the web client refused the login: .*(Passwort|password)/i);
+    } finally {
+      await browser.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

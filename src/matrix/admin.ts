@@ -69,8 +69,7 @@ export class AdminClient {
     return (await this.request<AdminUser>("PUT", `_synapse/admin/v2/users/${enc(userId)}`, { body })).body;
   }
 
-  /** Users whose localpart or display name contains `name`, all pages. */
-  /** Every user (paged); deactivated ones and guests only when asked for. */
+  /** Every user (paged), or those whose localpart or display name contains `name`; deactivated ones and guests only when asked for. */
   async listUsers(query: { name?: string; deactivated?: boolean; guests?: boolean } = {}): Promise<AdminUser[]> {
     const users: AdminUser[] = [];
     let from: string | undefined = "0";
