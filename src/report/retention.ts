@@ -194,7 +194,6 @@ export interface LocalMediaAudit {
   oldestUserTs?: number;
 }
 
-
 /**
  * Every local user's media uploaded before the limit, deactivated users included: the media statistics count
  * them per user by upload time (`until_ts`), complete and cheap; the first `sampleSize` users with such media

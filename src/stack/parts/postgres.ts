@@ -12,6 +12,9 @@ import { ensure } from "../install.ts";
 import { postgresServer, psycopg2 } from "../../setup/installables.ts";
 import { pgBin } from "./pg-bin.ts";
 
+const asRoot = process.getuid?.() === 0;
+const run = (cmd: string, args: string[]) => (asRoot ? { cmd: "runuser", args: ["-u", "postgres", "--", cmd, ...args] } : { cmd, args });
+
 /**
  * PostgreSQL from Debian (`--with postgres`, DESIGN's `--db postgres`) as the database of hs1..hs3 instead of
  * SQLite: one cluster on a free loopback port, one database per homeserver (C collation, as Synapse requires).
@@ -19,10 +22,6 @@ import { pgBin } from "./pg-bin.ts";
  * a folder of the system temp dir that user can reach (the state dir is private to root); its path is noted in
  * the state dir and the folder is removed at the next start.
  */
-
-const asRoot = process.getuid?.() === 0;
-const run = (cmd: string, args: string[]) => (asRoot ? { cmd: "runuser", args: ["-u", "postgres", "--", cmd, ...args] } : { cmd, args });
-
 export const postgresPart: StackPart = {
   name: "postgres",
   description: "PostgreSQL as the homeservers' database (load suite)",
