@@ -17,9 +17,10 @@ import { mxaccept } from "./helpers/cli.ts";
  */
 const SELECT = ["--suite", "messaging", "--grep", "BUM-2\\.1\\.(a1|d) "];
 
-function lastRun(reports: string): { results: Results; caps: RunCapabilities; dir: string; playwright: string } {
-  const [runId] = readdirSync(reports);
-  if (!runId) throw new Error(`no report in ${reports}`);
+function lastRun(reports: string, stderr = ""): { results: Results; caps: RunCapabilities; dir: string; playwright: string } {
+  const [runId] = existsSync(reports) ? readdirSync(reports) : [];
+  // A run that stopped before writing its report says why on stderr: that is the failure's message.
+  if (!runId) throw new Error(`the run wrote no report in ${reports}; its stderr: ${stderr.trim().split("\n").slice(-5).join(" | ") || "(empty)"}`);
   const dir = join(reports, runId);
   return {
     results: JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results,
@@ -35,7 +36,7 @@ const testsOf = (r: Results, id: string) => Object.fromEntries(req(r, id).tests.
 
 async function runWith(args: string[], env: Record<string, string>, reports: string) {
   const r = await mxaccept(["run", ...args], { ...env, MXACCEPT_REPORTS_DIR: reports }, 600_000);
-  return { ...r, ...lastRun(reports) };
+  return { ...r, ...lastRun(reports, r.stderr) };
 }
 
 describe("capabilities of the reference Synapse, and the same Synapse without a reachable admin API", () => {
