@@ -65,12 +65,12 @@ test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a 
   // Edit.
   await portal.editUser(id, { firstName: "Petra", lastName: "Geändert" });
   await shot("user edited");
-  await expect.poll(async () => (await idpAdmin.findUser(realm, username))?.lastName, { message: "the IdP holds the portal's change" }).toBe("Geändert");
+  await expect.poll(async () => (await idpAdmin.findUser(realm, username))?.lastName, { message: "the IdP holds the portal's change", timeout: scaled(30_000) }).toBe("Geändert");
 
   // Delete.
   await portal.deleteUser(id);
   await shot("user deleted");
-  await expect.poll(async () => (await idpAdmin.findUser(realm, username)) === undefined, { message: "the IdP no longer has the user the portal deleted" }).toBe(true);
+  await expect.poll(async () => (await idpAdmin.findUser(realm, username)) === undefined, { message: "the IdP no longer has the user the portal deleted", timeout: scaled(30_000) }).toBe(true);
 
   // The Matrix side: the deleted person's SSO login is refused, and the session of their earlier login ends.
   const againContext = await browser.newContext({ locale: "de-DE" });

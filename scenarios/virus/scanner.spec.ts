@@ -196,7 +196,7 @@ test("BUM-2.3 the sender and the room admin can delete an infected file, an ordi
       await expect.poll(async () => {
         const ev = await requestJson<{ content: Record<string, unknown>; unsigned?: { redacted_because?: unknown } }>(m.user.baseUrl, "GET", `_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, { token: m.user.accessToken });
         return { content: ev.body.content, redacted: ev.body.unsigned?.redacted_because !== undefined };
-      }, { message: `${m.user.userId} gets ${eventId} redacted` }).toEqual({ content: {}, redacted: true });
+      }, { message: `${m.user.userId} gets ${eventId} redacted`, timeout: scaled(30_000) }).toEqual({ content: {}, redacted: true });
     }
   }
 
