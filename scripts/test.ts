@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type PlaywrightJson, playwrightFailures, type VitestJson, vitestFailures } from "./test-summary.ts";
 
 interface Step {
   /** The `mxaccept run` arguments. */
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  /** One line per failure, printed last, so the tail of a CI log names what failed. */
+  const failures: string[] = [];
 
   if (values.only !== "runs") {
     console.log("== self-tests (vitest)");
@@ -119,13 +122,15 @@ async function main(): Promise<void> {
     const rc = await sh("vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${join(OUT, "vitest.json")}`]);
     timing.push(["self-tests (vitest)", Date.now() - t0, rc]);
     try {
-      const v = JSON.parse(readFileSync(join(OUT, "vitest.json"), "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests?: number; numFailedTestSuites: number };
+      const v = JSON.parse(readFileSync(join(OUT, "vitest.json"), "utf8")) as VitestJson;
+      failures.push(...vitestFailures(v, ROOT));
       passed += v.numPassedTests;
       failed += v.numFailedTests;
       skipped += v.numPendingTests + (v.numTodoTests ?? 0);
       if (v.numFailedTestSuites > 0 && v.numFailedTests === 0) failed += v.numFailedTestSuites;
     } catch {
       console.error("the self-tests wrote no results");
+      failures.push("self-tests: vitest wrote no results");
       failed += 1;
     }
     if (rc !== 0 && failed === 0) failed += 1;
@@ -144,10 +149,14 @@ async function main(): Promise<void> {
       const pw = reports.map((r) => join(dir, r, "playwright.json")).find((f) => existsSync(f));
       if (!pw) {
         console.error(`run ${i + 1} wrote no results (exit ${rc})`);
+        failures.push(`run ${i + 1}: wrote no results (exit ${rc})`);
         failed += 1;
         continue;
       }
-      const s = (JSON.parse(readFileSync(pw, "utf8")) as { stats: { expected: number; flaky: number; unexpected: number; skipped: number } }).stats;
+      const report = JSON.parse(readFileSync(pw, "utf8")) as PlaywrightJson;
+      const s = report.stats;
+      failures.push(...playwrightFailures(report).map((f) => `run ${i + 1}: ${f}`));
+      if (rc !== 0 && s.unexpected === 0) failures.push(`run ${i + 1}: exit ${rc} with no failed check (see its verdict above)`);
       passed += s.expected + s.flaky;
       failed += s.unexpected;
       skipped += s.skipped;
@@ -159,6 +168,7 @@ async function main(): Promise<void> {
   console.log("\ntiming:");
   for (const [what, ms, rc] of timing) console.log(`  ${String(Math.round(ms / 1000)).padStart(5)} s  exit ${rc}  ${what}`);
   console.log(`  ${String(Math.round(timing.reduce((a, [, ms]) => a + ms, 0) / 1000)).padStart(5)} s  total`);
+  if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  - ${f}`).join("\n")}`);
   process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -111,7 +111,8 @@ export function checkText(title: string): string {
   return s.replace(/^[\s,;:]+/, "").trim();
 }
 
-function firstLine(s: string): string {
+/** The first non-empty line of an error message, without terminal colour codes. */
+export function firstLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim())?.trim() ?? s;
 }
