@@ -43,7 +43,13 @@ describe("the production topology", () => {
     trustCa(target.caFile!);
   }, 600_000);
   afterAll(async () => {
-    await mxaccept(["stack", "down"], env);
+    // PostgreSQL's data lives outside the state folder (the postgres user must reach it); stopping removes it.
+    const note = join(stateDir, "postgres-dir");
+    const pgData = existsSync(note) ? readFileSync(note, "utf8").trim() : undefined;
+    const down = await mxaccept(["stack", "down"], env);
+    expect(down.code, down.stderr).toBe(0);
+    expect(pgData, "the production topology runs PostgreSQL").toBeTruthy();
+    expect(existsSync(pgData!), `PostgreSQL's data folder ${pgData} is removed when the stack stops`).toBe(false);
   }, 120_000);
 
   /** Rewrites the overlay, reloads nginx, and waits until `active` sees the new routing on the public host. */

@@ -59,8 +59,11 @@ export async function listCatalogue(targetFile: string): Promise<Catalogue> {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, MXACCEPT_TARGET: targetFile, MXACCEPT_REPORT_DIR: dir, MXACCEPT_CATALOGUE: "1", PLAYWRIGHT_JSON_OUTPUT_FILE: out },
       });
-      // A run that ends early (a bad target, Ctrl-C) must not leave the listing behind.
-      const stop = () => child.kill("SIGTERM");
+      // A run that ends early (a bad target, Ctrl-C) must not leave the listing or its folder behind.
+      const stop = () => {
+        child.kill("SIGTERM");
+        rmSync(dir, { recursive: true, force: true });
+      };
       process.once("exit", stop);
       child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
       child.on("error", () => res(127));

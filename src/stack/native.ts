@@ -412,6 +412,7 @@ export async function stackDown(stateDir: string): Promise<Role[]> {
   await Promise.all(state.servers.map((s) => stopSynapseGroup(s)));
   // Parts after the homeservers: a database part must outlive the servers that use it.
   await Promise.all((state.parts ?? []).map((p) => stopProcess(`${p.part} ${p.name}`, p.pid, p.match)));
+  for (const p of state.parts ?? []) if (p.scratch) rmSync(p.scratch, { recursive: true, force: true });
   clearState(stateDir);
   return running;
 }

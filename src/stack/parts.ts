@@ -15,6 +15,8 @@ export interface PartProcess {
   match: string;
   /** Where its output goes, for error messages. */
   log?: string;
+  /** A folder outside the state folder that only this process uses (PostgreSQL's data); removed once it has stopped. */
+  scratch?: string;
 }
 
 export interface PartContext {

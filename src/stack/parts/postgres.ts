@@ -56,7 +56,7 @@ export const postgresPart: StackPart = {
         const out = openSync(logFile, "a");
         const s = run(postgres, ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"]);
         const child = spawn(s.cmd, s.args, { detached: true, stdio: ["ignore", out, out] });
-        track({ name: "postgres", pid: child.pid!, match: data, log: logFile });
+        track({ name: "postgres", pid: child.pid!, match: data, log: logFile, scratch: dir });
         child.unref();
         const psql = pgBin("psql");
         await waitFor("PostgreSQL to accept connections", async () => (spawnSync(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "synapse", "-d", "postgres", "-c", "select 1"]).status === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
