@@ -146,14 +146,13 @@ function requirementRows(input: RecordInput, lang: Lang): string {
 
 function manualChecklist(input: RecordInput, lang: Lang): string {
   const row = (id: string, title: string, reason: string) => `<tr><td class="box">☐</td><td class="id">${esc(id)}</td><td>${esc(title)}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
-  // A requirement the profile marks manual is one row with the profile's reason. Otherwise each manual check is a row
-  // of its own (e.g. the browsers a run cannot drive, beside the one it proved): what it names is for the examiner.
+  // A manual requirement is one row. A manual check beside checks that ran (e.g. the browsers a run cannot drive)
+  // does not hold its requirement back, but what it names is still for the examiner to confirm: a row of its own.
   const rows = input.results.requirements.flatMap((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
     const title = pr?.title[lang] ?? r.title;
-    const manualChecks = r.tests.filter((t) => t.status === "manual");
-    if (r.status === "manual" && (pr?.check === "manual" || !manualChecks.length)) return [row(r.id, title, pr?.manualReason?.[lang] ?? r.reason ?? "")];
-    return manualChecks.map((t) => row(r.id, `${title}: ${checkText(t.title)}`, reasonText(lang, t.reason ?? "")));
+    if (r.status === "manual") return [row(r.id, title, pr?.manualReason?.[lang] ?? r.reason ?? "")];
+    return r.tests.filter((t) => t.status === "manual").map((t) => row(r.id, `${title}: ${checkText(t.title)}`, reasonText(lang, t.reason ?? "")));
   });
   if (!rows.length) return `<p>${esc(msg(lang, "manualNone"))}</p>`;
   return `<p>${esc(msg(lang, "manualIntro"))}</p><table class="check"><thead><tr><th class="box"></th><th class="id">${esc(msg(lang, "colId"))}</th><th>${esc(msg(lang, "colRequirement"))}</th><th class="blank">${esc(msg(lang, "manualEvidence"))}</th><th class="who">${esc(msg(lang, "checkedBy"))}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
