@@ -78,13 +78,13 @@ describe("status of a requirement from its checks", () => {
     const r = byId([outcome("BUM-2.4 sso", "skipped", skip("no IdP configured (MXACCEPT_IDP_URL)")), outcome("BUM-2.4 disabled user", "skipped", skip("no IdP configured (MXACCEPT_IDP_URL)"))]);
     expect(r["BUM-2.4"]).toMatchObject({ status: "skipped", reason: "no IdP configured (MXACCEPT_IDP_URL)" });
   });
-  it("keeps the 'manual' annotation: all-manual checks make it manual, and a manual part beside a passed check too (proven in part, never passed)", () => {
+  it("keeps the 'manual' annotation: all-manual checks make it manual, a manual part beside a passed check makes it incomplete (proven in part, never passed)", () => {
     const part = { annotations: [{ type: "manual", description: "a month cannot be observed in a run" }], evidence: [{ availability: 1 }] };
     expect(byId([outcome("BUM-3.2.7 canary", "passed", part)])["BUM-3.2.7"]).toMatchObject({ status: "manual", reason: "a month cannot be observed in a run", evidence: [{ availability: 1 }], tests: [{ status: "manual", proof: "manual" }] });
     expect(byId([outcome("BUM-3.2.7 canary", "failed", { ...part, error: "probe failed" })])["BUM-3.2.7"]!.status).toBe("failed");
     const browsers = { annotations: [{ type: "manual", description: "Edge, Firefox and Safari are confirmed by hand" }] };
     expect(byId([outcome("BUM-5.3.c Chromium", "passed"), outcome("BUM-5.3.c other browsers", "passed", browsers)])["BUM-5.3.c"]).toMatchObject({
-      status: "manual",
+      status: "incomplete",
       reason: "proven in part (1 of 2 checks passed); to confirm by hand: «other browsers» manual: Edge, Firefox and Safari are confirmed by hand",
     });
     expect(byId([outcome("BUM-5.3.c apps", "skipped", { annotations: [{ type: "manual", description: "mobile apps are not observable" }] })])["BUM-5.3.c"]).toMatchObject({ status: "manual", reason: "mobile apps are not observable" });

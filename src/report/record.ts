@@ -146,8 +146,8 @@ function requirementRows(input: RecordInput, lang: Lang): string {
 
 function manualChecklist(input: RecordInput, lang: Lang): string {
   const row = (id: string, title: string, reason: string) => `<tr><td class="box">☐</td><td class="id">${esc(id)}</td><td>${esc(title)}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
-  // A manual requirement is one row. A manual check beside checks that ran (e.g. the browsers a run cannot drive)
-  // does not hold its requirement back, but what it names is still for the examiner to confirm: a row of its own.
+  // A manual requirement is one row. A manual check beside checks that ran (e.g. the browsers a run cannot drive,
+  // which leave the requirement incomplete) is for the examiner to confirm: a row of its own.
   const rows = input.results.requirements.flatMap((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
     const title = pr?.title[lang] ?? r.title;

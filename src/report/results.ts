@@ -17,9 +17,9 @@ import type { Profile } from "../config/profile.ts";
  *   failed        any check failed
  *   manual        the profile marks it manual; or its checks are all manual
  *   passed        every check passed
- *   manual        (also) checks passed and the others are manual: proven in part, the rest is for a human to confirm
  *   skipped       no check ran (every check skipped or not run, or no check exists)
- *   incomplete    anything else: something ran, but a check did not run, was skipped or was inconclusive
+ *   incomplete    anything else: something ran, but a check did not run, was skipped or was inconclusive, or the
+ *                 others are manual (proven in part: the reason names what a human confirms)
  */
 
 /** How a check ended, as the reporter saw it (Playwright's statuses, "timedOut" folded into "failed"). */
@@ -245,12 +245,10 @@ export function verdict(manualReason: string | undefined, tests: CheckResult[]):
   const passed = tests.filter((t) => t.status === "passed");
   const manual = tests.filter((t) => t.status === "manual");
   const open = tests.filter((t) => t.status !== "passed" && t.status !== "manual");
-  if (!open.length) {
-    if (!manual.length) return { status: "passed" };
-    if (!passed.length) return { status: "manual", reason: manual[0]!.reason };
-    // A part the run cannot observe (the browsers it cannot drive) is not proven by the parts it did: a human confirms.
-    return { status: "manual", reason: `proven in part (${passed.length} of ${passed.length + manual.length} checks passed); to confirm by hand: ${manual.map(checkLine).join("; ")}` };
-  }
+  if (!open.length && !manual.length) return { status: "passed" };
+  if (!open.length && !passed.length) return { status: "manual", reason: manual[0]!.reason };
+  // Checks passed and the rest are manual (the browsers a run cannot drive): proven in part, so incomplete.
+  if (!open.length) return { status: "incomplete", reason: `proven in part (${passed.length} of ${passed.length + manual.length} checks passed); to confirm by hand: ${manual.map(checkLine).join("; ")}` };
   const ran = passed.length + manual.length + open.filter((t) => t.status === "inconclusive").length;
   if (!ran) {
     const reasons = [...new Set(open.map((t) => t.reason ?? WORD[t.status]))];
