@@ -61,4 +61,3 @@ export function playwrightFailures(report: PlaywrightJson): string[] {
   for (const s of report.suites ?? []) walk(s);
   return out;
 }
-

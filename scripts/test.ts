@@ -133,7 +133,10 @@ async function main(): Promise<void> {
       failures.push("self-tests: vitest wrote no results");
       failed += 1;
     }
-    if (rc !== 0 && failed === 0) failed += 1;
+    if (rc !== 0 && failed === 0) {
+      failures.push(`self-tests: vitest exited ${rc} with no failed test (see its output above)`);
+      failed += 1;
+    }
   }
 
   if (values.only !== "self-tests") {
@@ -156,12 +159,14 @@ async function main(): Promise<void> {
       const report = JSON.parse(readFileSync(pw, "utf8")) as PlaywrightJson;
       const s = report.stats;
       failures.push(...playwrightFailures(report).map((f) => `run ${i + 1}: ${f}`));
-      if (rc !== 0 && s.unexpected === 0) failures.push(`run ${i + 1}: exit ${rc} with no failed check (see its verdict above)`);
       passed += s.expected + s.flaky;
       failed += s.unexpected;
       skipped += s.skipped;
       // A run that failed a requirement or crashed outside any check, with no failed test to show for it.
-      if (rc !== 0 && s.unexpected === 0) failed += 1;
+      if (rc !== 0 && s.unexpected === 0) {
+        failures.push(`run ${i + 1}: exit ${rc} with no failed check (see its verdict above)`);
+        failed += 1;
+      }
     }
   }
 

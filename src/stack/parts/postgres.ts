@@ -20,7 +20,7 @@ const run = (cmd: string, args: string[]) => (asRoot ? { cmd: "runuser", args: [
  * SQLite: one cluster on a free loopback port, one database per homeserver (C collation, as Synapse requires).
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user and lives in
  * a folder of the system temp dir that user can reach (the state dir is private to root); its path is noted in
- * the state dir and the folder is removed at the next start.
+ * the state dir; `stack down` removes the folder, and so does the next start if a crash left it.
  */
 export const postgresPart: StackPart = {
   name: "postgres",
