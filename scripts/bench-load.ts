@@ -28,8 +28,18 @@ import { newRunId, runTag } from "../src/matrix/run-id.ts";
 import { randomPassword } from "../src/matrix/users.ts";
 import { deployment } from "../src/config/deployment.ts";
 import { cleanupRun } from "../src/matrix/cleanup.ts";
+import { scriptArgs } from "./script-args.ts";
 
-const which = new Set(process.argv.slice(2));
+const USAGE = `npm run bench:load -- [headroom] [knee] [users]   (all three without arguments)
+The load figures: generator headroom (our engine and k6 against plain autocannon), the knee of the embedded
+reference instance, provisioning and logging in users at scale. Environment: BENCH_KNEE_RATES=5,10,20,40
+BENCH_DURATION=10s BENCH_USERS=1000`;
+const which = new Set(scriptArgs(USAGE, {}, { positionals: true }).positionals);
+const unknownPart = [...which].find((w) => !["headroom", "knee", "users"].includes(w));
+if (unknownPart) {
+  console.error(`bench:load: unknown part "${unknownPart}": choose from headroom, knee, users.`);
+  process.exit(2);
+}
 const all = which.size === 0;
 const cli = join(projectRoot(), "bin", "mxaccept.js");
 

@@ -2,27 +2,31 @@
  * Makes a test instance busy the way a real one is, for the portal journeys (BUM-2.7.app): hundreds of rooms and
  * users whose names sort before the run's (`a-busy-…` before `mxa-…`), so the run's own room and user are never
  * on a list's first page and a portal must find them with its search. Not part of npm test.
- *   node scripts/busy-instance.ts [--target FILE] [--rooms 500] [--users 500] [--concurrency 4]
+ *   npm run busy-instance -- [--target FILE] [--rooms 500] [--users 500] [--concurrency 4]
  * Default target: the embedded reference instance (.mxaccept/target.env). Needs MXACCEPT_ADMIN_TOKEN. Idempotent:
  * counts what is there and adds only the missing. Refuses a target without MXACCEPT_DESTRUCTIVE=allow (a test
  * instance). The objects stay (they are the instance's background, not a run's data); remove them with the admin
  * API (rooms: DELETE /_synapse/admin/v2/rooms/…; users: deactivate) or drop the instance.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { loadTarget } from "../src/config/target.ts";
 import { deployment } from "../src/config/deployment.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { requestJson } from "../src/matrix/http.ts";
+import { scriptArgs } from "./script-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    target: { type: "string", default: join(stateDir(), "target.env") },
-    rooms: { type: "string", default: "500" },
-    users: { type: "string", default: "500" },
-    concurrency: { type: "string", default: "4" },
-  },
+const { values } = scriptArgs(`npm run busy-instance -- [--target FILE] [--rooms 500] [--users 500] [--concurrency 4]
+Makes a test instance busy (users a-busy-…, rooms "a busy room …") for the portal journeys; idempotent.
+  --target FILE      the target file (default: the embedded reference instance's, .mxaccept/target.env);
+                     needs MXACCEPT_ADMIN_TOKEN and MXACCEPT_DESTRUCTIVE=allow
+  --rooms N          rooms the instance should have (default 500)
+  --users N          users the instance should have (default 500)
+  --concurrency N    requests at a time (default 4)`, {
+  target: { type: "string", default: join(stateDir(), "target.env") },
+  rooms: { type: "string", default: "500" },
+  users: { type: "string", default: "500" },
+  concurrency: { type: "string", default: "4" },
 });
 
 const target = loadTarget(values.target!);

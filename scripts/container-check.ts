@@ -2,7 +2,7 @@
 // outside on loopback: exit 0 on a conforming instance, exit 1 on a broken one (open registration, VSM-1), with
 // junit.xml and the acceptance record in the mounted folder both times.
 //
-//   node scripts/container-check.ts        (root; Debian's podman)
+//   npm run container-check        (root; Debian's podman)
 //
 // Where docker.io cannot be reached (as on the machine this was built on), the base image node:24-bookworm is
 // stood in for by the clean bookworm root of scripts/template-job.ts (Node 24, git; imported with podman import)
@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensure, formatDuration } from "../src/stack/install.ts";
 import { BROKEN_OVERLAY, referenceDown, referenceUp, rootDir, templateRoot, variablesOf } from "./template-job.ts";
+import { scriptArgs } from "./script-args.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BASE = "docker.io/library/node:24-bookworm";
@@ -87,6 +88,9 @@ async function main(): Promise<number> {
   return bad ? 1 : 0;
 }
 
+scriptArgs(`npm run container-check
+Builds the harness image (Containerfile) with podman and runs it against a conforming (exit 0) and a broken (exit 1)
+embedded reference instance, as root with Debian's podman. Takes no options.`, {});
 if (process.getuid?.() !== 0) {
   console.error("container-check: needs root (podman as root, like the CI runner).");
   process.exit(2);

@@ -3,6 +3,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../src/config/paths.ts";
 import { requirementsTable, withRequirementsTable } from "../src/docs/requirements-table.ts";
+import { scriptArgs } from "./script-args.ts";
+
+scriptArgs(`npm run docs
+Writes the requirements table generated from the profiles and the scenario titles into README.md. Takes no options.`, {});
 
 const path = join(projectRoot(), "README.md");
 const before = readFileSync(path, "utf8");

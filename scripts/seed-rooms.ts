@@ -1,16 +1,21 @@
 // Fills an instance with rooms for measuring the retention audit on a larger instance (README, "Retention").
-//   node scripts/seed-rooms.ts [--target .mxaccept/target.env] [--rooms 1000] [--concurrency 4]
+//   npm run seed-rooms -- [--target .mxaccept/target.env] [--rooms 1000] [--concurrency 4]
 // One run-tagged user (registered with the target's shared secret, rate limit lifted with the admin API) creates
 // the rooms through the client-server API, each with its initial state and one message, so the audit has to page
 // past state events as on a real instance. Test instances only: nothing removes the rooms but `mxaccept stack down`.
-import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { deployment } from "../src/config/deployment.ts";
 import { requestJson } from "../src/matrix/http.ts";
+import { scriptArgs } from "./script-args.ts";
 
-const { values } = parseArgs({ options: { target: { type: "string", default: ".mxaccept/target.env" }, rooms: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" } } });
+const { values } = scriptArgs(`npm run seed-rooms -- [--target .mxaccept/target.env] [--rooms 1000] [--concurrency 4]
+Fills a test instance with rooms (one message each) for measuring the retention audit on a larger instance.
+  --target FILE      the target file (default .mxaccept/target.env, the embedded reference instance's);
+                     needs MXACCEPT_REGISTRATION_SHARED_SECRET and MXACCEPT_ADMIN_TOKEN
+  --rooms N          rooms to create (default 1000)
+  --concurrency N    rooms created at a time (default 4)`, { target: { type: "string", default: ".mxaccept/target.env" }, rooms: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" } });
 const target = loadTarget(values.target!);
 if (target.caFile) trustCa(target.caFile);
 if (!target.registrationSharedSecret || !target.adminToken) throw new Error(`${values.target}: needs MXACCEPT_REGISTRATION_SHARED_SECRET and MXACCEPT_ADMIN_TOKEN`);

@@ -4,7 +4,7 @@
 // overlay of it (chroot, /proc and /dev bound, the host's network), with the project's files checked out into
 // /builds/mxaccept, against the embedded reference instance started OUTSIDE the chroot on loopback.
 //
-//   node scripts/template-job.ts [--jobs gitlab,github] [--suites security] [--profile vodafone-secure-messenger]
+//   npm run template-job -- [--jobs gitlab,github] [--suites security] [--profile vodafone-secure-messenger]
 //
 // Runs every job against a conforming instance (expects exit 0) and against a broken one (an overlay that opens
 // registration: VSM-1 fails; expects exit 1), checks that each job published junit.xml and the acceptance record,
@@ -427,8 +427,16 @@ export async function proveTemplates(opts: ProveOptions): Promise<Proof[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { parseArgs } = await import("node:util");
-  const { values } = parseArgs({ options: { jobs: { type: "string", default: "gitlab,github" }, suites: { type: "string", default: "security" }, profile: { type: "string", default: "vodafone-secure-messenger" }, out: { type: "string" }, "root-only": { type: "boolean" }, fresh: { type: "string", default: "all" } } });
+  const { scriptArgs } = await import("./script-args.ts");
+  const { values } = scriptArgs(`npm run template-job -- [--jobs gitlab,github] [--suites security] [--profile vodafone-secure-messenger] [--out DIR] [--fresh all|first|none] [--root-only]
+Proves the CI templates in a clean Debian bookworm root (as root): each job against a conforming instance (exit 0)
+and a broken one (exit 1), each publishing junit.xml and the acceptance record.
+  --jobs LIST        gitlab, github or both (default gitlab,github)
+  --suites LIST      the suites the jobs run (default security)
+  --profile ID       the profile the jobs use (default vodafone-secure-messenger)
+  --out DIR          where the jobs' logs and artifacts go (default a new temporary folder)
+  --fresh WHICH      which jobs start from the clean root: all (default), first, none (the others from the warm layer)
+  --root-only        only build the clean root (cached) and exit`, { jobs: { type: "string", default: "gitlab,github" }, suites: { type: "string", default: "security" }, profile: { type: "string", default: "vodafone-secure-messenger" }, out: { type: "string" }, "root-only": { type: "boolean" }, fresh: { type: "string", default: "all" } });
   if (!["all", "first", "none"].includes(values.fresh!)) {
     console.error("template-job: --fresh all|first|none (which jobs start from the clean root; the others from the warm layer).");
     process.exit(2);

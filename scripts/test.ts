@@ -12,8 +12,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type PlaywrightJson, playwrightFailures, type VitestJson, vitestFailures } from "./test-summary.ts";
+import { scriptArgs } from "./script-args.ts";
 
 interface Step {
   /** The `mxaccept run` arguments. */
@@ -102,7 +102,12 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<n
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { full: { type: "boolean", default: false }, only: { type: "string" } } });
+  const { values } = scriptArgs(`npm test [-- --only runs|self-tests]
+The self-tests (vitest), then the scenario runs against the embedded reference instance; ends with a table of what
+each step took and "N passed, N failed, N skipped".
+  npm run test:full   also the scenario runs marked full (the same proof on another shape)
+  --only runs         only the scenario runs; --only self-tests: only vitest
+  --full              what npm run test:full passes`, { full: { type: "boolean", default: false }, only: { type: "string" } });
   if (values.only && !["runs", "self-tests"].includes(values.only)) {
     console.error(`--only takes "runs" or "self-tests", not "${values.only}"`);
     process.exit(2);

@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    console.log(USAGE);
+    console.log(`usage: ${USAGE}`);
     return 0;
   }
   const unknown = positionals.find((k) => !INSTALLABLES.some((e) => e.key === k));

@@ -3,6 +3,12 @@
 # within a deadline. Written into the target file as MXACCEPT_SCANNER_AV_STOP / _START for the embedded instance.
 # Usage: clamd-ctl.sh stop|start CLAMD_CONF CONTROL_FIFO
 set -u
+usage="usage: clamd-ctl.sh stop|start CLAMD_CONF CONTROL_FIFO   (the reference target file's MXACCEPT_SCANNER_AV_STOP / _START)"
+case "${1:-}" in
+  -h|--help) echo "$usage"; exit 0 ;;
+  stop|start) [ $# -eq 3 ] || { echo "clamd-ctl.sh: needs 3 arguments; $usage" >&2; exit 2; } ;;
+  *) echo "clamd-ctl.sh: stop or start first; $usage" >&2; exit 2 ;;
+esac
 what="$1"
 conf="$2"
 ctl="$3"

@@ -3,7 +3,7 @@
  * 1 MB and 20 MB files, clean and infected (the EICAR string inside random bytes), several runs each; prints
  * the medians. Every run uploads a new file, so no cached verdict is measured.
  *
- *   node test/bench/scan-latency.ts [--target F.env] [--runs N]
+ *   npm run bench:scan -- [--target F.env] [--runs N]
  *
  * Without --target it uses the running reference instance (`mxaccept stack up --with scanner`). The run-tagged
  * user and its uploads are removed at the end.
@@ -12,7 +12,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadTarget } from "../../src/config/target.ts";
 import { trustCa } from "../../src/config/trust.ts";
 import { stateDir } from "../../src/config/paths.ts";
@@ -25,8 +24,12 @@ import { cleanupRun } from "../../src/matrix/cleanup.ts";
 import { upload } from "../../src/matrix/attachments.ts";
 import { eicar } from "../../src/virus/eicar.ts";
 import { ContentScanner } from "../../src/virus/scanner-client.ts";
+import { scriptArgs } from "../../scripts/script-args.ts";
 
-const { values } = parseArgs({ options: { target: { type: "string" }, runs: { type: "string", default: "5" } } });
+const { values } = scriptArgs(`npm run bench:scan -- [--target F.env] [--runs N]
+Scan latency of the content scanner: upload to verdict, 1 MB and 20 MB, clean and infected; prints the medians.
+  --target F.env   the target file (default: the running reference instance, mxaccept stack up --with scanner)
+  --runs N         uploads per size and kind (default 5)`, { target: { type: "string" }, runs: { type: "string", default: "5" } });
 const targetFile = values.target ?? runningStack(stateDir())?.targetFile;
 if (!targetFile) {
   console.error("bench-scan: no target: start the reference instance with 'mxaccept stack up --with scanner' or pass --target F.env.");
