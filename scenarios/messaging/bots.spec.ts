@@ -3,13 +3,13 @@ import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
 import { PlainBot } from "../../src/matrix/plain-bot.ts";
 import { syncUntil, membershipIs, allOf, roomIsEncrypted } from "../../src/matrix/sync.ts";
 
-test("VSM-2.3.bots a bot on the plain client-server API (no SDK) reads a command from an encrypted room and answers it", async ({ users, clients, ledger, tag }, testInfo) => {
+test("VSM-2.3.bots a bot on the plain client-server API (no SDK) reads a command from an encrypted room and answers it", async ({ users, clients, rooms, tag }, testInfo) => {
   const [a, b] = await Promise.all([users.create("alice"), users.create("statusbot", { displayName: "Status-Bot" })]);
   const alice = { user: a, client: await clients.start(a) };
   const bot = await PlainBot.start(b);
   try {
-    const { room_id: roomId } = await alice.client.createRoom({ name: `${tag} Bot`, invite: [b.userId] });
-    ledger.record({ kind: "room", id: roomId, server: a.serverName, test: testInfo.title });
+    // A room as alice's client creates one (encrypted in its initial state where the server has no default).
+    const roomId = await rooms.create(alice, { name: `${tag} Bot`, invite: [b.userId] });
     // The bot joins when its sync shows the invite; alice then sees it joined.
     await bot.waitJoined(roomId);
     await syncUntil(alice.client, allOf(membershipIs(roomId, b.userId, "join"), roomIsEncrypted(roomId)));

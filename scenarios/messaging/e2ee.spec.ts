@@ -7,17 +7,16 @@ import { requestJson } from "../../src/matrix/http.ts";
 import { download } from "../../src/matrix/attachments.ts";
 import { syncUntil, membershipIs } from "../../src/matrix/sync.ts";
 
-test("BUM-2.1.d VSM-2.2.e2ee rooms and direct chats are encrypted by the server's default, without the client asking", async ({ users, ledger, tag }, testInfo) => {
+test("BUM-2.1.d VSM-2.2.e2ee rooms and direct chats are encrypted by the server's default, without the client asking", async ({ users, rooms, tag }, testInfo) => {
   const a = await users.create("alice");
   const b = await users.create("bob");
   // Created as a plain client would, without m.room.encryption in the request: only the server can encrypt them.
   const made: Record<string, { roomId: string; algorithm?: string }> = {};
   for (const [kind, preset] of [["private room", Preset.PrivateChat], ["direct chat", Preset.TrustedPrivateChat]] as const) {
-    const { body } = await requestJson<{ room_id: string }>(a.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: a.accessToken, body: { preset, name: `${tag} ${kind}`, invite: [b.userId], ...(kind === "direct chat" ? { is_direct: true } : {}) } });
-    ledger.record({ kind: "room", id: body.room_id, server: a.serverName, test: testInfo.title });
+    const roomId = await rooms.plain(a, { preset, name: `${tag} ${kind}`, invite: [b.userId], ...(kind === "direct chat" ? { is_direct: true } : {}) });
     // createRoom has returned: the initial state is complete. A member reads it.
-    const enc = await requestJson<{ algorithm?: string }>(a.baseUrl, "GET", `_matrix/client/v3/rooms/${encodeURIComponent(body.room_id)}/state/m.room.encryption/`, { token: a.accessToken, accept: [404] });
-    made[kind] = { roomId: body.room_id, algorithm: enc.status === 200 ? enc.body.algorithm : undefined };
+    const enc = await requestJson<{ algorithm?: string }>(a.baseUrl, "GET", `_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.encryption/`, { token: a.accessToken, accept: [404] });
+    made[kind] = { roomId, algorithm: enc.status === 200 ? enc.body.algorithm : undefined };
   }
   await evidence(testInfo, { requirement: "BUM-2.1.d", serverDefault: made });
   for (const [kind, r] of Object.entries(made)) {

@@ -5,7 +5,6 @@ import { deployment } from "../../src/config/deployment.ts";
 import { download, parseMxc, upload } from "../../src/matrix/attachments.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { UserFactory } from "../../src/matrix/users.ts";
 
 /**
  * BUM-2.7.app: every function of the application management portal, through the API the portal uses (the Synapse
@@ -19,21 +18,20 @@ import { UserFactory } from "../../src/matrix/users.ts";
 
 const enc = encodeURIComponent;
 
-test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, ledger, tag }, testInfo) => {
+test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, rooms, tag }, testInfo) => {
   const api = deployment(target).portalApiUrl;
   test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
   const token = target.adminToken!;
   const owner = await users.create("roomowner");
-  const { body: created } = await requestJson<{ room_id: string }>(owner.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: owner.accessToken, body: { name: `${tag} portal room` } });
-  ledger.record({ kind: "room", id: created.room_id, server: owner.serverName, test: testInfo.title });
+  const roomId = await rooms.plain(owner, { name: `${tag} portal room` });
   const { body: list } = await requestJson<{ rooms: { room_id: string; name: string | null }[] }>(api, "GET", "_synapse/admin/v1/rooms", { token, query: { search_term: tag } });
-  expect(list.rooms.map((r) => r.room_id), "the portal's room list shows the new room").toContain(created.room_id);
-  await deployment(target).portalAdmin(token).deleteRoom(created.room_id);
-  const after = await requestJson(api, "GET", `_synapse/admin/v1/rooms/${enc(created.room_id)}`, { token, accept: [404] });
+  expect(list.rooms.map((r) => r.room_id), "the portal's room list shows the new room").toContain(roomId);
+  await deployment(target).portalAdmin(token).deleteRoom(roomId);
+  const after = await requestJson(api, "GET", `_synapse/admin/v1/rooms/${enc(roomId)}`, { token, accept: [404] });
   expect(after.status, "the deleted room is gone from the server").toBe(404);
   const joined = await requestJson<{ joined_rooms: string[] }>(owner.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token: owner.accessToken });
-  expect(joined.body.joined_rooms, "its member is no longer in it").not.toContain(created.room_id);
-  await evidence(testInfo, { listed: list.rooms.length, deleted: created.room_id });
+  expect(joined.body.joined_rooms, "its member is no longer in it").not.toContain(roomId);
+  await evidence(testInfo, { listed: list.rooms.length, deleted: roomId });
 });
 
 test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, testInfo) => {
@@ -97,7 +95,7 @@ test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ t
   await evidence(testInfo, { granted: user.userId, admins: admins.users.length });
 });
 
-test("BUM-2.7.app application management portal in the browser: rooms, files, configuration, statistics, administrators", async ({ target, page, shot, users, admin, ctx, ledger, tag }, testInfo) => {
+test("BUM-2.7.app application management portal in the browser: rooms, files, configuration, statistics, administrators", async ({ target, page, shot, users, rooms, admin, tag }, testInfo) => {
   test.skip(!target.appPortalUrl, "target file names no MXACCEPT_APP_PORTAL_URL (the application management portal's URL): the portal's functions are unproven in the browser");
   testInfo.setTimeout(testInfo.timeout * 2);
   // Every portal function is a step of its own: a step that fails is recorded with its reason and the journey goes
@@ -130,13 +128,10 @@ test("BUM-2.7.app application management portal in the browser: rooms, files, co
 
   // What the journey works on, made through the API: a room, a file, a user to make administrator, and the
   // portal's own run-tagged administrator account (password; removed by the run's cleanup like every test user).
-  const factory = new UserFactory(target, admin, ctx.runId, ledger);
-  const portalAdmin = await factory.create("portaladmin", { admin: true, scope: tag.slice(-6), test: testInfo.title });
+  const portalAdmin = await users.create("portaladmin", { admin: true });
   const owner = await users.create("roomowner");
   const roomName = `${tag} portal room`;
-  const { body: created } = await requestJson<{ room_id: string }>(owner.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: owner.accessToken, body: { name: roomName } });
-  ledger.record({ kind: "room", id: created.room_id, server: owner.serverName, test: testInfo.title });
-  const roomId = created.room_id;
+  const roomId = await rooms.plain(owner, { name: roomName });
   const bytes = new TextEncoder().encode(`portal file ${tag} `.repeat(64));
   const mxc = await upload(owner, bytes, "text/plain", "portal.txt");
   const { mediaId } = parseMxc(mxc);
@@ -232,9 +227,9 @@ test("BUM-2.7.app application management portal in the browser: rooms, files, co
   }
 
   const journeyMs = Math.round(performance.now() - started);
-  const rooms = (await admin.request<{ total_rooms: number }>("GET", "_synapse/admin/v1/rooms", { query: { limit: 1 } })).body.total_rooms;
+  const roomsTotal = (await admin.request<{ total_rooms: number }>("GET", "_synapse/admin/v1/rooms", { query: { limit: 1 } })).body.total_rooms;
   const usersTotal = (await admin.request<{ total: number }>("GET", "_synapse/admin/v2/users", { query: { limit: 1 } })).body.total;
-  await evidence(testInfo, { portal: target.appPortalUrl, kind: portal.kind, loginAt: login.loginUrl, labels: login.labels, navigation: nav, serverVersion: login.serverVersion, steps, failures, deletedRoom: roomId, deletedFile: mxc, statistics: statsRow?.text, configuration: config?.views, configurationMissing: config?.missing, administrator: candidate.userId, journeyMs, timings, instance: { rooms, users: usersTotal } });
+  await evidence(testInfo, { portal: target.appPortalUrl, kind: portal.kind, loginAt: login.loginUrl, labels: login.labels, navigation: nav, serverVersion: login.serverVersion, steps, failures, deletedRoom: roomId, deletedFile: mxc, statistics: statsRow?.text, configuration: config?.views, configurationMissing: config?.missing, administrator: candidate.userId, journeyMs, timings, instance: { rooms: roomsTotal, users: usersTotal } });
   expect(failures, `the portal could not do ${failures.length} of its functions: ${failures.join("; ")}`).toEqual([]);
   if (config?.missing) inconclusive(testInfo, `the portal shows no server configuration (${config.missing}): viewing the configuration is unproven in the browser; the rest of the journey passed`);
 });

@@ -3,7 +3,6 @@ import { test, expect, evidence } from "../../fixtures/index.ts";
 import { upload, download, parseMxc } from "../../src/matrix/attachments.ts";
 import { parseDuration } from "../../src/config/duration.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { referenceDb } from "../../src/stack/reference-db.ts";
 import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/report/retention.ts";
 import { mediaRetentionPeriodMs } from "../../src/stack/generate.ts";
 import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
@@ -21,11 +20,12 @@ function mediaDeadline(timeScale: number): number {
  * the purge has happened), another stays young. The instance's own retention job must delete the old one and keep
  * the young one. Config where the homeserver.yaml is known; audit by upload time on any other target.
  */
-test("BUM-2.5.local-media local media past its lifetime is purged, and media within its lifetime survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin }, testInfo) => {
+test("BUM-2.5.local-media local media past its lifetime is purged, and media within its lifetime survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin, reference }, testInfo) => {
   const lifetime = parseDuration(profile.contract.localMediaLifetime);
   const haveConfig = await test.step("config: media_retention.local_media_lifetime against the contract", () => configProof(testInfo, target, profile, "localMedia", "BUM-2.5.local-media"));
 
-  if (!target.embedded) {
+  // Backdating needs the reference's database: on any other target the proof is config, else audit.
+  if (!reference) {
     const limitMs = auditLimits(profile).localMediaMs;
     const t0 = Date.now();
     const a = await test.step("audit: local media stored past the lifetime by upload time, every user incl. deactivated", () => auditLocalMedia(admin, limitMs, Date.now(), AUDIT_SAMPLE));
@@ -38,7 +38,7 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
   const u = await users.create("media");
   const oldMxc = await upload(u, randomBytes(2048));
   const youngMxc = await upload(u, randomBytes(2048));
-  const db = referenceDb(target, target);
+  const db = reference.db("target");
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;
   const backdatedTo = Date.now() - lifetime - DAY;
@@ -58,11 +58,11 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
   await evidence(testInfo, { requirement: "BUM-2.5.local-media", proof: "live", how: "backdated", timeScale: target.timeScale, lifetimeDays: lifetime / DAY, backdatedDays: Math.round((Date.now() - backdatedTo) / DAY), purged: oldMxc, kept: youngMxc, purgedAfterMs });
 });
 
-test("BUM-2.5.remote-media media fetched from a federated instance is purged past its lifetime, and younger remote media survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin }, testInfo) => {
+test("BUM-2.5.remote-media media fetched from a federated instance is purged past its lifetime, and younger remote media survives (live on the reference; config, else audit, on a target)", async ({ profile, target, users, admin, reference }, testInfo) => {
   const lifetime = parseDuration(profile.contract.remoteMediaLifetime);
   const haveConfig = await test.step("config: media_retention.remote_media_lifetime against the contract", () => configProof(testInfo, target, profile, "remoteMedia", "BUM-2.5.remote-media"));
 
-  if (!target.embedded) {
+  if (!reference) {
     const limitMs = auditLimits(profile).remoteMediaMs;
     const t0 = Date.now();
     const a = await test.step("audit: cached remote media past the lifetime (admin room media lists, media info)", async () => auditRemoteMedia(admin, await listRoomIds(admin), limitMs, Date.now(), AUDIT_SAMPLE));
@@ -83,7 +83,7 @@ test("BUM-2.5.remote-media media fetched from a federated instance is purged pas
   expect((await download(local, oldMxc)).status, "hs1 serves the partner's media").toBe(200);
   expect((await download(local, youngMxc)).status).toBe(200);
 
-  const db = referenceDb(target, target);
+  const db = reference.db("target");
   const origin = target.partner.serverName;
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;

@@ -17,14 +17,13 @@ async function raw(baseUrl: string, path: string, token?: string): Promise<{ sta
   }
 }
 
-test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, admin, users, ledger, tag }, testInfo) => {
+test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, admin, users, rooms, tag }, testInfo) => {
   const problems: string[] = [];
   const instance = deployment(target);
   const user = await users.create("plain");
-  const room = await requestJson<{ room_id: string }>(user.baseUrl, "POST", "_matrix/client/v3/createRoom", { token: user.accessToken, body: { name: `${tag} admin probe` } });
-  ledger.record({ kind: "room", id: room.body.room_id, server: target.serverName, test: testInfo.title });
-  const sent = await requestJson<{ event_id: string }>(user.baseUrl, "PUT", `_matrix/client/v3/rooms/${encodeURIComponent(room.body.room_id)}/send/m.room.message/${Date.now()}`, { token: user.accessToken, body: { msgtype: "m.text", body: "probe" } });
-  const ids = { userId: user.userId, roomId: room.body.room_id, eventId: sent.body.event_id, mediaServer: target.serverName };
+  const roomId = await rooms.plain(user, { name: `${tag} admin probe` });
+  const sent = await requestJson<{ event_id: string }>(user.baseUrl, "PUT", `_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${Date.now()}`, { token: user.accessToken, body: { msgtype: "m.text", body: "probe" } });
+  const ids = { userId: user.userId, roomId, eventId: sent.body.event_id, mediaServer: target.serverName };
 
   // Control: the admin API does answer at that URL (to the admin's token), so the refusals below are its verdict,
   // not a 404 of a URL where no admin API is routed.

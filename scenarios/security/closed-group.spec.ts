@@ -1,29 +1,22 @@
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import { requestJson } from "../../src/matrix/http.ts";
-import { upload, download } from "../../src/matrix/attachments.ts";
-import { randomPassword } from "../../src/matrix/users.ts";
+import { download } from "../../src/matrix/attachments.ts";
 import { anonymousDirectory, anonymousMedia, served } from "../../src/security/anonymous.ts";
 
 /**
  * VSM-1 closed user group: nobody gets in without an admin. Registration attempts use a run-tagged name and are
- * recorded in the ledger first, so an instance that wrongly accepts them is still cleaned up.
+ * recorded in the ledger first (by the users fixture), so an instance that wrongly accepts them is still cleaned up.
  */
 
-test("VSM-1 closed user group: registration without an admin and guest access are refused, the room directory and media are not served without a login", async ({ target, profile, users, ledger, tag }, testInfo) => {
+test("VSM-1 closed user group: registration without an admin and guest access are refused, the room directory and media are not served without a login", async ({ target, profile, users, media: files, tag }, testInfo) => {
   const problems: string[] = [];
 
-  const username = `${tag}-selfreg`;
-  ledger.record({ kind: "user", id: `@${username}:${target.serverName}`, server: target.serverName, test: testInfo.title });
-  const register = await requestJson<{ errcode?: string; flows?: { stages: string[] }[] }>(target.baseUrl, "POST", "_matrix/client/v3/register", {
-    body: { username, password: randomPassword(), auth: { type: "m.login.dummy" }, inhibit_login: true },
-    accept: [400, 401, 403],
-  });
+  const register = await users.tryRegister("selfreg");
   // 403: registration is off. 401 with only registration-token flows: only holders of an admin-issued token may register.
   const tokenOnly = register.status === 401 && !!register.body.flows?.length && register.body.flows.every((f) => f.stages.includes("m.login.registration_token"));
   if (!(register.status === 403 || tokenOnly)) problems.push(`self-registration without an admin is not refused (${register.status}${register.body.errcode ? ` ${register.body.errcode}` : ""}${register.body.flows ? ` flows ${JSON.stringify(register.body.flows)}` : ""})`);
 
-  const guest = await requestJson<{ errcode?: string; user_id?: string }>(target.baseUrl, "POST", "_matrix/client/v3/register", { query: { kind: "guest" }, body: {}, accept: [400, 401, 403] });
-  if (guest.body.user_id) ledger.record({ kind: "user", id: guest.body.user_id, server: target.serverName, test: testInfo.title });
+  const guest = await users.tryGuest();
   if (guest.status !== 403) problems.push(`guest access is not refused (${guest.status}${guest.body.user_id ? `: got guest ${guest.body.user_id}` : ""})`);
 
   const directory = await anonymousDirectory(target.baseUrl);
@@ -31,8 +24,7 @@ test("VSM-1 closed user group: registration without an admin and guest access ar
 
   // The file is uploaded by a member; with a login it is served (control), without one it must not be.
   const member = await users.create("member");
-  const mxc = await upload(member, new TextEncoder().encode(`Lagebericht ${tag}`), "text/plain");
-  ledger.record({ kind: "media", id: mxc, server: target.serverName, test: testInfo.title });
+  const mxc = await files.upload(member, new TextEncoder().encode(`Lagebericht ${tag}`), "text/plain");
   expect((await download(member, mxc)).status, "the file is served with a login (control)").toBe(200);
   const withLogin = await requestJson(target.baseUrl, "GET", "_matrix/client/v3/publicRooms", { token: member.accessToken });
   expect(withLogin.status, "the room directory answers a logged-in member (control)").toBe(200);

@@ -11,6 +11,23 @@ import { scaled } from "./timeouts.ts";
 export type EncryptedFile = IEncryptedFile & { url: string };
 
 export async function upload(user: TestUser, bytes: Uint8Array, contentType = "application/octet-stream", filename?: string): Promise<string> {
+  const a = await tryUpload(user, bytes, contentType, filename);
+  if (!a.mxc) throw new MatrixError("POST", a.url, a.status, a.body);
+  return a.mxc;
+}
+
+/** What an upload that may be refused (a quota, a size limit) answered: never thrown. */
+export interface UploadAttempt {
+  status: number;
+  errcode?: string;
+  error?: string;
+  /** The stored file's URI; undefined when the server refused it. */
+  mxc?: string;
+  url: string;
+  body: unknown;
+}
+
+export async function tryUpload(user: TestUser, bytes: Uint8Array, contentType = "application/octet-stream", filename?: string): Promise<UploadAttempt> {
   const url = new URL("_matrix/media/v3/upload", `${user.baseUrl}/`);
   if (filename) url.searchParams.set("filename", filename);
   const res = await matrixFetch(url, {
@@ -19,9 +36,9 @@ export async function upload(user: TestUser, bytes: Uint8Array, contentType = "a
     body: new Uint8Array(bytes),
     signal: AbortSignal.timeout(scaled(120_000)),
   });
-  const body = (await res.json().catch(() => ({}))) as { content_uri?: string };
-  if (!res.ok || !body.content_uri) throw new MatrixError("POST", url.toString(), res.status, body);
-  return body.content_uri;
+  const body = (await res.json().catch(() => ({}))) as { content_uri?: string; errcode?: string; error?: string };
+  const stored = res.ok && !!body.content_uri;
+  return { status: res.status, errcode: body.errcode, error: body.error, mxc: stored ? body.content_uri : undefined, url: url.toString(), body };
 }
 
 export function parseMxc(mxc: string): { server: string; mediaId: string } {

@@ -36,3 +36,9 @@ export async function loginAs(admin: AdminClient, userId: string): Promise<strin
 export async function adminJoin(admin: AdminClient, roomId: string, userId: string): Promise<void> {
   await admin.request("POST", `_synapse/admin/v1/join/${encodeURIComponent(roomId)}`, { body: { user_id: userId } });
 }
+
+/** An admin join that may be refused (a full room): what the server said, never thrown. */
+export async function tryAdminJoin(admin: AdminClient, roomId: string, userId: string): Promise<{ status: number; errcode?: string; error?: string }> {
+  const res = await admin.request<{ errcode?: string; error?: string }>("POST", `_synapse/admin/v1/join/${encodeURIComponent(roomId)}`, { body: { user_id: userId }, accept: [400, 403, 404] });
+  return { status: res.status, errcode: res.body?.errcode, error: res.body?.error };
+}

@@ -229,7 +229,7 @@ async function cleanup(target: Target, selectRun: (runId: string) => boolean, le
       if (runId) {
         const r = await cleanupWithoutAdminApi(d.hs, runId);
         result.errors.push(...r.errors);
-        result.remaining.push(`no Synapse admin API${token ? "" : " token"} for the ${d.label}: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.roomsLeft} room memberships left`, ...r.remaining);
+        result.remaining.push(`no Synapse admin API${token ? "" : " token"} for the ${d.label}: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.deactivated} of ${r.users} accounts deactivated through the client API (with the passwords the run kept), ${r.roomsLeft} room memberships left`, ...r.remaining);
       } else {
         result.remaining.push(`not removed: stale runs on the ${d.label} cannot be found: that needs the Synapse admin API and an admin token (MXACCEPT_${d.envPrefix}ADMIN_TOKEN); remove a known run with 'mxaccept cleanup --run ID' (it uses the run's recorded sessions)`);
       }

@@ -46,8 +46,3 @@ export const joinVia = (baseUrl: string, token: string, roomId: string, server: 
 
 export const publicRoomsOf = (baseUrl: string, token: string, server: string) =>
   attempt(`room directory of ${server}`, baseUrl, "POST", "_matrix/client/v3/publicRooms", token, { limit: 100 }, { server });
-
-/** Creates a room as a user with the raw API (no E2EE client needed); returns its id. */
-export async function createRoom(baseUrl: string, token: string, body: Record<string, unknown>): Promise<string> {
-  return (await requestJson<{ room_id: string }>(baseUrl, "POST", "_matrix/client/v3/createRoom", { token, body })).body.room_id;
-}

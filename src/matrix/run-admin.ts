@@ -39,14 +39,17 @@ export function runAdminTokens(env: NodeJS.ProcessEnv = process.env): Partial<Re
 }
 
 /**
- * The run's sessions (user, server, access token), kept outside the report folder in the state folder with mode
- * 0600, for cleanup on a server without the Synapse admin API: there only the users themselves can log out their
- * devices and leave their rooms. Deleted by that cleanup.
+ * The run's sessions (user, server, access token, the password the run chose), kept outside the report folder in
+ * the state folder with mode 0600, for cleanup on a server without the Synapse admin API: there only the users
+ * themselves can leave their rooms, log out and deactivate their accounts (user-interactive auth with the
+ * password). Kept for the run only: deleted by that cleanup once it has used them; never written to a report.
  */
 export interface Session {
   userId: string;
   server: string;
   accessToken: string;
+  /** The password the run chose for the user (absent for the run admin, whose removal needs no password). */
+  password?: string;
 }
 
 export function sessionsFile(runId: string): string {

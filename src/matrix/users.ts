@@ -2,7 +2,7 @@ import { randomBytes, createHash } from "node:crypto";
 import type { HomeserverTarget } from "../config/target.ts";
 import { deployment } from "../config/deployment.ts";
 import { AdminClient } from "./admin.ts";
-import { requestJson } from "./http.ts";
+import { requestJson, type JsonResponse } from "./http.ts";
 import type { Ledger } from "./ledger.ts";
 import { runTag } from "./run-id.ts";
 import { needs, type ServerCapabilities } from "./capabilities.ts";
@@ -36,6 +36,23 @@ export async function passwordLogin(baseUrl: string, identifier: Record<string, 
     body: { type: "m.login.password", identifier, password, initial_device_display_name: deviceName },
   });
   return body;
+}
+
+/** What a login answered when it may be refused: the status and errcode, never thrown. */
+export interface LoginAttempt {
+  status: number;
+  errcode?: string;
+  error?: string;
+  userId?: string;
+}
+
+/** A password login that may be refused (a wrong password, a locked account): returns what the server said. */
+export async function tryPasswordLogin(baseUrl: string, identifier: Record<string, string>, password: string, deviceName = "mxaccept"): Promise<LoginAttempt> {
+  const res: JsonResponse<{ user_id?: string; errcode?: string; error?: string }> = await requestJson(baseUrl, "POST", "_matrix/client/v3/login", {
+    body: { type: "m.login.password", identifier, password, initial_device_display_name: deviceName },
+    accept: [400, 401, 403, 404],
+  });
+  return { status: res.status, errcode: res.body.errcode, error: res.body.error, userId: res.body.user_id };
 }
 
 /**
@@ -91,7 +108,7 @@ export class UserFactory {
       session = await passwordLogin(this.hs.baseUrl, { type: "m.id.user", user: localpart }, password);
     }
     if (this.caps ? this.caps.overrideRatelimit.present === true : true) await this.admin.overrideRatelimit(session.user_id);
-    if (this.caps && this.caps.synapseAdminApi.present !== true) recordSession(this.runId, { userId: session.user_id, server: this.hs.serverName, accessToken: session.access_token });
+    this.keepForCleanup(session.user_id, session.access_token, password);
     return {
       userId: session.user_id,
       localpart,
@@ -102,5 +119,30 @@ export class UserFactory {
       baseUrl: this.hs.baseUrl,
       serverName: this.hs.serverName,
     };
+  }
+
+  /**
+   * A user that `creator` (an admin, e.g. a tenant admin) creates with the admin API and who then logs in with the
+   * password the admin set: run-tagged and recorded like every other user.
+   */
+  async createByAdmin(creator: AdminClient, name: string, opts: { scope?: string; displayName?: string; test?: string } = {}): Promise<TestUser> {
+    const localpart = this.localpart(name, opts.scope);
+    const userId = `@${localpart}:${this.hs.serverName}`;
+    const password = randomPassword();
+    const displayName = opts.displayName ?? `${name} ${this.runId}`;
+    this.ledger.record({ kind: "user", id: userId, server: this.hs.serverName, test: opts.test });
+    await creator.putUser(userId, { password, displayname: displayName, admin: false });
+    const s = await passwordLogin(this.hs.baseUrl, { type: "m.id.user", user: localpart }, password);
+    if (this.caps ? this.caps.overrideRatelimit.present === true : true) await this.admin.overrideRatelimit(userId);
+    this.keepForCleanup(userId, s.access_token, password);
+    return { userId, localpart, password, accessToken: s.access_token, deviceId: s.device_id, displayName, baseUrl: this.hs.baseUrl, serverName: this.hs.serverName };
+  }
+
+  /**
+   * On a server without the Synapse admin API only the user can remove itself: its session and the password the run
+   * chose are kept for the run's cleanup (state folder, 0600, never the report; src/matrix/run-admin.ts).
+   */
+  private keepForCleanup(userId: string, accessToken: string, password: string): void {
+    if (this.caps && this.caps.synapseAdminApi.present !== true) recordSession(this.runId, { userId, server: this.hs.serverName, accessToken, password });
   }
 }
