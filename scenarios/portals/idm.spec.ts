@@ -68,14 +68,15 @@ test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a 
   expect(session.displayName).toBe("Petra Portal");
 
   // Edit.
+  // Each screenshot once the IdP confirms the state it is named after.
   await portal.editUser(id, { firstName: "Petra", lastName: "Geändert" });
-  await shot("user edited");
   await expect.poll(async () => (await idpAdmin.findUser(realm, username))?.lastName, { message: "the IdP holds the portal's change", timeout: scaled(30_000) }).toBe("Geändert");
+  await shot("user edited");
 
   // Delete.
   await portal.deleteUser(id);
-  await shot("user deleted");
   await expect.poll(async () => (await idpAdmin.findUser(realm, username)) === undefined, { message: "the IdP no longer has the user the portal deleted", timeout: scaled(30_000) }).toBe(true);
+  await shot("user deleted");
 
   // The Matrix side: the deleted person's SSO login is refused, and the session of their earlier login ends.
   const againContext = await browser.newContext({ locale: "de-DE" });

@@ -142,8 +142,13 @@ function reasonHtml(lang: Lang, reason: string, failure: boolean): string {
 function requirementReason(r: RequirementResult, lang: Lang, input: RecordInput): string {
   const pr = input.profile.requirements.find((p) => p.id === r.id);
   if (r.status === "manual" && pr?.manualReason) return esc(pr.manualReason[lang]);
-  // An incomplete requirement's checks say one by one what is missing; a skipped one's say why in each language.
-  if (r.status === "incomplete") return esc(msg(lang, "reasonIncomplete", { open: r.tests.filter((t) => t.status !== "passed").length, total: r.tests.length }));
+  // An incomplete requirement: how many checks are open, and why each (the details under "evidence by requirement").
+  if (r.status === "incomplete") {
+    const open = r.tests.filter((t) => t.status !== "passed");
+    const why = [...new Set(open.filter((t) => t.reason).map((t) => reasonHtml(lang, t.reason!, t.status === "failed")))];
+    return `${esc(msg(lang, "reasonIncomplete", { open: open.length, total: r.tests.length }))}${why.length ? `: ${why.join("; ")}` : ""}`;
+  }
+  // A skipped one's checks say why in each language.
   if (r.status === "skipped" && r.tests.length) return esc([...new Set(r.tests.map((t) => reasonText(lang, t.reason ?? "")))].filter(Boolean).join("; "));
   if (r.status === "failed" && r.reason) return reasonHtml(lang, r.reason, true);
   return esc(reasonText(lang, r.reason ?? ""));
