@@ -16,7 +16,7 @@ import { englishIn } from "./helpers/english.ts";
 // that carry all of them, with every capability detail, has no English sentence in its German part.
 
 const sources = reasonSources(projectRoot());
-export const unique = [...new Map(sources.map((s) => [s.text, s])).values()];
+const unique = [...new Map(sources.map((s) => [s.text, s])).values()];
 const fill = (t: string) => t.replace(/‹\d+›/g, "42");
 
 describe("the reasons the code can produce", () => {
@@ -47,7 +47,7 @@ describe("the reasons the code can produce", () => {
 });
 
 /** Results as a run writes them, with every collected reason on a check and every capability detail. */
-export function realisticRecord(list: ReasonSource[], extra: ReasonSource[] = []): string {
+function realisticRecord(list: ReasonSource[], extra: ReasonSource[] = []): string {
   const profile = loadProfile("managed-bundesmessenger");
   const ids = profile.requirements.filter((r) => r.check !== "manual").map((r) => r.id);
   const reasons = [...list.filter((s) => s.kind !== "capability"), ...extra];
@@ -90,7 +90,7 @@ export function realisticRecord(list: ReasonSource[], extra: ReasonSource[] = []
   return htmls.join("\n");
 }
 
-export const germanPart = (html: string) => html.split('<section class="lang" lang="de"').slice(1).map((s) => s.split("</section>")[0]!).join("\n");
+const germanPart = (html: string) => html.split('<section class="lang" lang="de"').slice(1).map((s) => s.split("</section>")[0]!).join("\n");
 
 describe("the record's German part", () => {
   it("has no English sentence, rendered from results with every reason the code can produce and every capability detail", () => {
