@@ -54,5 +54,5 @@ export function referenceLimitLines(results: Pick<Results, "requirements">, targ
     if (hit.length) lines.push(`  ${hit.map((r) => `${r.id} ${r.status}`).join(", ")}: ${limit.says}`);
   }
   if (!lines.length) return [];
-  return ["limits of the embedded reference instance, not of the harness (a target file is a copy of .mxaccept/target.env, run with --target):", ...lines];
+  return ["limits of the embedded reference instance, not of the harness (a key goes into a target file: 'mxaccept stack up', copy .mxaccept/target.env, add the key, 'mxaccept run --target' the copy):", ...lines];
 }
