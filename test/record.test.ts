@@ -21,6 +21,11 @@ function outcome(title: string, status: TestOutcome["status"], extra: Partial<Te
   return { title, status, durationMs: 1234, startedAt: "2026-11-23T10:00:00.000Z", annotations: [], evidence: [], ...extra };
 }
 
+/** The evidence block of requirement `id` in one language's section (empty when it has none). */
+function evidenceOf(section: string, id: string): string {
+  return section.split(`<div class="evreq" data-id="${id}">`)[1]?.split(/<div class="evreq"|<p class="dim foot">/)[0] ?? "";
+}
+
 /** A report folder as `mxaccept run` leaves it, with a token in the evidence that the run's scrub redacted. */
 function reportFolder(opts: { figures?: boolean } = {}): { dir: string; results: Results } {
   const root = mkdtempSync(join(tmpdir(), "mxa-record-"));
@@ -80,17 +85,18 @@ describe("the record of an incomplete run", () => {
   });
   const html = renderRecord(recordInput(dir, { ...results, profile: vsm.id, selection: { suites: ["messaging"] }, requirements, summary: summarize(requirements) }, vsm));
   const section = (lang: "de" | "en") => html.split(`<section class="lang" lang="${lang}"`)[1]!.split("</section>")[0]!;
-  const row = (lang: "de" | "en", id: string) => section(lang).split(`<td class="id">${id}</td>`)[1]!.split("</tbody>")[0]!;
+  // A requirement's row in the table and its evidence further down (the record puts the evidence after the table).
+  const row = (lang: "de" | "en", id: string) => section(lang).split(`<td class="id">${id}</td>`)[1]!.split("</tbody>")[0]! + evidenceOf(section(lang), id);
 
   it("shows incomplete, and every check of the id with its status and why, also the one that did not run", () => {
     expect(row("de", "VSM-1")).toContain(">unvollständig<");
     expect(row("en", "VSM-1")).toContain(">incomplete<");
     expect(row("en", "VSM-1")).toContain("1 of 2 checks without a passing result");
-    expect(row("en", "VSM-1")).toMatch(/st-not-run">not run<\/span> VSM-1 closed user group: guest access is refused/);
+    expect(row("en", "VSM-1")).toMatch(/st-not-run">not run<\/span> <code class="check">VSM-1 closed user group: guest access is refused<\/code>/);
     expect(row("en", "VSM-1")).toContain("suite security not selected (--suite messaging)");
-    expect(row("de", "VSM-1")).toMatch(/nicht ausgeführt<\/span> VSM-1 closed user group/);
+    expect(row("de", "VSM-1")).toMatch(/nicht ausgeführt<\/span> <code class="check">VSM-1 closed user group/);
     expect(row("de", "VSM-1")).toContain("Testbereich security nicht ausgewählt (--suite messaging)");
-    expect(row("en", "VSM-1")).toMatch(/st-passed">passed<\/span> VSM-1 instant messages <span class="dim">\[live\]/);
+    expect(row("en", "VSM-1")).toMatch(/st-passed">passed<\/span> <code class="check">VSM-1 instant messages<\/code> <span class="dim">\[live\]/);
     expect(section("en")).toContain("<code>--suite messaging</code>");
   });
   it("cannot be accepted: the decision block offers only 'not accepted', and the verdict names what is missing", () => {
@@ -140,7 +146,8 @@ describe("the acceptance record", () => {
   });
 
   it("shows status, how proven and the evidence", () => {
-    const row = (id: string, lang: "de" | "en") => html.split(`<section class="lang" lang="${lang}"`)[1]!.split(`<td class="id">${id}</td>`)[1]!.split("</tbody>")[0]!;
+    const section = (lang: "de" | "en") => html.split(`<section class="lang" lang="${lang}"`)[1]!;
+    const row = (id: string, lang: "de" | "en") => section(lang).split(`<td class="id">${id}</td>`)[1]!.split("</tbody>")[0]! + evidenceOf(section(lang), id);
     expect(row("BUM-2.1.a1", "de")).toContain("bestanden");
     expect(row("BUM-2.1.a1", "en")).toMatch(/passed<\/span><\/td><td>live<\/td>/);
     expect(row("BUM-2.1.a1", "en")).toContain("!room:hs1");

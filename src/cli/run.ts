@@ -17,6 +17,7 @@ import { completeAllureResults } from "../report/allure.ts";
 import { scrubSecrets } from "../report/scrub.ts";
 import { captureInstance } from "../report/fingerprint.ts";
 import { writeAcceptanceRecord } from "../report/acceptance.ts";
+import { referenceLimitLines } from "../report/reference-limits.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight, detectCapabilities } from "./preflight.ts";
@@ -196,6 +197,7 @@ export async function runCommand(args: string[]): Promise<number> {
     // requirement is incomplete or skipped. The last line is the verdict.
     const s = results.summary;
     const crashed = code !== 0 && s.failed === 0;
+    for (const line of referenceLimitLines(results, target)) console.log(line);
     console.log(verdictLine(s, crashed ? `the scenarios ended with exit ${code} outside any check: see the output above` : undefined));
     if (s.failed || crashed) return 1;
     return values.strict && (s.incomplete || s.skipped) ? EXIT_NOT_PROVEN : 0;

@@ -1,5 +1,6 @@
 import type { Capability, RunCapabilities, ServerCapabilities } from "../matrix/capabilities.ts";
 import { softwareLabel } from "../matrix/capabilities.ts";
+import { reasonText } from "./i18n.ts";
 
 /**
  * The acceptance record's capability table: what pre-flight found on each homeserver of the target, in the
@@ -31,13 +32,13 @@ function esc(s: string): string {
 function cell(c: Capability, lang: Lang): string {
   const t = T[lang];
   const v = c.present === true ? t.yes : c.present === false ? t.no : t.unknown;
-  return `${esc(v)} <span class="dim">${esc(c.detail)}</span>`;
+  return `${esc(v)} <span class="dim">${esc(reasonText(lang, c.detail))}</span>`;
 }
 
 function serverTable(c: ServerCapabilities, lang: Lang): string {
   const t = T[lang];
   const rows: [string, string][] = [
-    [t.software, `${esc(softwareLabel(c))}${c.software ? ` <span class="dim">${esc(c.software.via)}</span>` : ""}`],
+    [t.software, `${esc(c.software ? softwareLabel(c) : t.unknown)}${c.software ? ` <span class="dim">${esc(reasonText(lang, c.software.via))}</span>` : ""}`],
     [t.admin, cell(c.synapseAdminApi, lang)],
     [t.override, cell(c.overrideRatelimit, lang)],
     [t.shared, cell(c.sharedSecretRegistration, lang)],

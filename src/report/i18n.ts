@@ -3,6 +3,8 @@
  * (src/report/record.ts). Add a key to both tables; the type makes a missing translation a compile error.
  */
 
+import { germanReason } from "./reasons-de.ts";
+
 export type Lang = "de" | "en";
 
 const de = {
@@ -33,7 +35,7 @@ const de = {
   partSkipped_other: "{n} Anforderungen sind nicht geprüft",
   selection: "Auswahl dieses Laufs",
   selectionAll: "alle Testbereiche",
-  reasonIncomplete: "{open} von {total} Prüfungen ohne bestandenes Ergebnis (siehe die Prüfungen)",
+  reasonIncomplete: "{open} von {total} Prüfungen ohne bestandenes Ergebnis",
   requirements: "Anforderungen",
   colId: "Nr.",
   colRequirement: "Anforderung",
@@ -58,7 +60,7 @@ const de = {
   proof_measurement: "Messung",
   proof_manual: "manuell",
   proof_none: "—",
-  proofLegend: "Nachweisart: live = das Prüfwerkzeug hat das Verhalten an der Instanz ausgelöst und beobachtet; Audit = nur lesende Prüfung des Bestands über die Admin-API; Konfiguration = die wirksame Konfiguration der Instanz mit der Leistungsbeschreibung verglichen; Berechnung = nachgerechnet (z. B. Preise); Messung = gemessene Größen (z. B. Speicherverbrauch); manuell = von außen nicht beobachtbar, Nachweis durch den Betreiber (Checkliste unten). Jede Prüfung steht unter ihrer Anforderung, auch die nicht ausgeführten, mit Begründung.",
+  proofLegend: "Nachweisart: live = das Prüfwerkzeug hat das Verhalten an der Instanz ausgelöst und beobachtet; Audit = nur lesende Prüfung des Bestands über die Admin-API; Konfiguration = die wirksame Konfiguration der Instanz mit der Leistungsbeschreibung verglichen; Berechnung = nachgerechnet (z. B. Preise); Messung = gemessene Größen (z. B. Speicherverbrauch); manuell = von außen nicht beobachtbar, Nachweis durch den Betreiber (Checkliste unten). Die einzelnen Prüfungen jeder Anforderung, auch die nicht ausgeführten, stehen mit Begründung im Abschnitt „Nachweise je Anforderung“.",
   tests: "Tests",
   reason: "Begründung",
   noEvidence: "kein Nachweis",
@@ -89,6 +91,10 @@ const de = {
   decisionBlocked: "☐ nicht abgenommen. Eine Abnahme ist mit diesem Protokoll nicht möglich, solange eine Anforderung nicht bestanden, unvollständig oder nicht geprüft ist: erst ein vollständiger Lauf (mxaccept run --strict) kann abgenommen werden.",
   generated: "Erzeugt von mxaccept {version} am {date}.",
   screenshot: "Bildschirmfoto",
+  failureMessage: "Fehlermeldung (wörtlich)",
+  moreFailed: "und {n} weitere nicht bestandene Prüfung(en)",
+  evidenceTitle: "Nachweise je Anforderung",
+  evidenceLegend: "Jede Prüfung einer Anforderung mit ihrem Ergebnis, ihrer Nachweisart, Dauer und Startzeit, auch die nicht ausgeführten, mit Begründung; danach die aufgezeichneten Daten (gekürzt, vollständig in results.json) und Bildschirmfotos. Prüfungen und Bildschirmfotos tragen ihren Namen aus dem Prüfwerkzeug (englisch, wie mit --grep auswählbar); Fehlermeldungen, Kennungen, URLs und Antworten des Servers stehen wörtlich.",
 } as const;
 
 export type MessageKey = keyof typeof de;
@@ -121,7 +127,7 @@ const en: Record<MessageKey, string> = {
   partSkipped_other: "{n} requirements were not checked",
   selection: "Selected in this run",
   selectionAll: "all suites",
-  reasonIncomplete: "{open} of {total} checks without a passing result (see the checks)",
+  reasonIncomplete: "{open} of {total} checks without a passing result",
   requirements: "Requirements",
   colId: "Id",
   colRequirement: "Requirement",
@@ -146,7 +152,7 @@ const en: Record<MessageKey, string> = {
   proof_measurement: "measurement",
   proof_manual: "manual",
   proof_none: "—",
-  proofLegend: "Proven by: live = the harness made the instance do it and observed the result; audit = a read-only inspection of stored data through the admin API; configuration = the instance's effective configuration compared with the contract; calculation = arithmetic reproduced (e.g. prices); measurement = figures measured (e.g. storage used); manual = cannot be observed from outside, the operator evidences it (checklist below). Every check is listed under its requirement, also those that did not run, with why.",
+  proofLegend: "Proven by: live = the harness made the instance do it and observed the result; audit = a read-only inspection of stored data through the admin API; configuration = the instance's effective configuration compared with the contract; calculation = arithmetic reproduced (e.g. prices); measurement = figures measured (e.g. storage used); manual = cannot be observed from outside, the operator evidences it (checklist below). The checks of each requirement, also those that did not run, are listed with why under “Evidence by requirement”.",
   tests: "Tests",
   reason: "Reason",
   noEvidence: "no evidence",
@@ -177,6 +183,10 @@ const en: Record<MessageKey, string> = {
   decisionBlocked: "☐ not accepted. This record cannot be accepted while a requirement is failed, incomplete or not checked: only a complete run (mxaccept run --strict) can be accepted.",
   generated: "Generated by mxaccept {version} on {date}.",
   screenshot: "Screenshot",
+  failureMessage: "Failure message (verbatim)",
+  moreFailed: "and {n} more failed check(s)",
+  evidenceTitle: "Evidence by requirement",
+  evidenceLegend: "Every check of a requirement with its result, how it proved it, its duration and start, also those that did not run, with why; then the data it recorded (shortened, in full in results.json) and screenshots. Checks and screenshots carry their names in the harness (selectable with --grep); failure messages, ids, URLs and the server's answers are quoted verbatim.",
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { de, en };
@@ -191,21 +201,8 @@ export function msg(lang: Lang, key: MessageKey, vars: Record<string, string | n
   return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 
-/** German for the reasons the harness itself gives (results.ts, fixtures); other reasons stay as the test wrote them. */
-const REASONS_DE: [RegExp, (m: RegExpMatchArray) => string][] = [
-  [/^no check implemented$/, () => "noch keine Prüfung implementiert"],
-  [/^not selected by --grep (.*)$/, (m) => `nicht ausgewählt durch --grep ${m[1]}`],
-  [/^suite (\S+) not selected \(--suite (.*)\)$/, (m) => `Testbereich ${m[1]} nicht ausgewählt (--suite ${m[2]})`],
-  [/^not part of profile (.*)$/, (m) => `nicht Teil des Profils ${m[1]}`],
-  [/^did not run: the run stopped before it, or its file failed to load \(see the run's output\)$/, () => "nicht ausgeführt: der Lauf endete vorher, oder die Datei ließ sich nicht laden (siehe Ausgabe des Laufs)"],
-  [/^interrupted before it finished$/, () => "abgebrochen, bevor sie endete"],
-];
-
+/** A reason in `lang`: as written (English), or its German rendering (src/report/reasons-de.ts); unknown ones stay. */
 export function reasonText(lang: Lang, reason: string): string {
   if (lang === "en") return reason;
-  for (const [re, de] of REASONS_DE) {
-    const m = reason.match(re);
-    if (m) return de(m);
-  }
-  return reason;
+  return germanReason(reason) ?? reason;
 }

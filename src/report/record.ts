@@ -7,6 +7,7 @@ import { projectRoot } from "../config/paths.ts";
 import { type Lang, msg, count, reasonText, type MessageKey } from "./i18n.ts";
 import { checkText, type RequirementResult, type Results, type Summary } from "./results.ts";
 import { proofOf } from "./proof.ts";
+import { failureParts } from "./reasons-de.ts";
 import type { InstanceInfo } from "./fingerprint.ts";
 import { loadFigures, type LoadedFigures, type Figure } from "./figures.ts";
 import { esc, latencySvg, availabilitySvg, availabilityStats, seriesSvg } from "./plots.ts";
@@ -14,6 +15,9 @@ import { esc, latencySvg, availabilitySvg, availabilityStats, seriesSvg } from "
 /**
  * The acceptance record: one self-contained HTML document (inline CSS and SVG, screenshots embedded), German
  * first and the English version after it, both rendered by `renderSection` from the message tables in i18n.ts.
+ * Each version reads as a record: the result and the decision, the requirement table, the manual checklist and
+ * the sign-off first; then the instance and its capabilities, the figures, and the evidence of each requirement.
+ * Reasons are given in the version's language (src/report/reasons-de.ts); a failure's message is quoted verbatim.
  * `mxaccept run` writes it into every report folder as acceptance.html; `mxaccept report` renders it again
  * (and the PDF, src/report/pdf.ts).
  */
@@ -87,10 +91,11 @@ function valueText(v: unknown, depth = 0): string {
 
 function screenshotHtml(ev: { attachment: string; path: string }, input: RecordInput, lang: Lang): string {
   const full = isAbsolute(ev.path) ? ev.path : join(input.reportDir, ev.path);
-  const label = `${msg(lang, "screenshot")}: ${esc(ev.attachment)}`;
+  const label = `${esc(msg(lang, "screenshot"))}: <code>${esc(ev.attachment)}</code>`;
+  const alt = `${esc(msg(lang, "screenshot"))}: ${esc(ev.attachment)}`;
   if (existsSync(full) && statSync(full).size <= MAX_EMBED_BYTES) {
     const type = extname(full).toLowerCase() === ".jpg" || extname(full).toLowerCase() === ".jpeg" ? "image/jpeg" : "image/png";
-    return `<figure class="shot"><img alt="${label}" src="data:${type};base64,${readFileSync(full).toString("base64")}"/><figcaption>${label}</figcaption></figure>`;
+    return `<figure class="shot"><img alt="${alt}" src="data:${type};base64,${readFileSync(full).toString("base64")}"/><figcaption>${label}</figcaption></figure>`;
   }
   return `<a href="${esc(relative(input.reportDir, full))}">${label}</a>`;
 }
@@ -101,8 +106,8 @@ function evidenceHtml(req: RequirementResult, input: RecordInput, lang: Lang): s
     const executed = t.status !== "not-run" && t.status !== "skipped";
     const when = executed ? ` <span class="dim">(${durationText(t.durationMs)}${t.startedAt ? `, ${utc(t.startedAt)}` : ""})</span>` : "";
     const proof = t.proof && t.proof !== "none" ? ` <span class="dim">[${esc(msg(lang, `proof_${t.proof}` as MessageKey))}]</span>` : "";
-    const why = t.status !== "passed" && t.reason ? `<div class="reason">${esc(reasonText(lang, t.reason))}</div>` : "";
-    return `<li><span class="st st-${t.status}">${esc(msg(lang, `check_${t.status}` as MessageKey))}</span> ${esc(t.title)}${proof}${when}${why}</li>`;
+    const why = t.status !== "passed" && t.reason ? `<div class="reason">${reasonHtml(lang, t.reason, t.status === "failed")}</div>` : "";
+    return `<li><span class="st st-${t.status}">${esc(msg(lang, `check_${t.status}` as MessageKey))}</span> <code class="check">${esc(t.title)}</code>${proof}${when}${why}</li>`;
   });
   const items = req.evidence.map((e) => {
     if (e && typeof e === "object" && "attachment" in e && "path" in e) return `<li>${screenshotHtml(e as { attachment: string; path: string }, input, lang)}</li>`;
@@ -126,33 +131,61 @@ function evidenceHtml(req: RequirementResult, input: RecordInput, lang: Lang): s
   return `${tests.length ? `<ul class="tests">${tests.join("")}</ul>` : ""}${items.length ? `<ul class="ev">${items.join("")}</ul>` : ""}`;
 }
 
+/** A reason in `lang`: a failure's message verbatim (the harness's or the server's words, as code), else translated. */
+function reasonHtml(lang: Lang, reason: string, failure: boolean): string {
+  if (!failure) return esc(reasonText(lang, reason));
+  const { message, more } = failureParts(reason);
+  return `${esc(msg(lang, "failureMessage"))}: <code>${esc(message)}</code>${more ? ` (${esc(msg(lang, "moreFailed", { n: more }))})` : ""}`;
+}
+
+/** What a requirement's row says under its title: why it is not passed. */
+function requirementReason(r: RequirementResult, lang: Lang, input: RecordInput): string {
+  const pr = input.profile.requirements.find((p) => p.id === r.id);
+  if (r.status === "manual" && pr?.manualReason) return esc(pr.manualReason[lang]);
+  // An incomplete requirement: how many checks are open, and why each (the details under "evidence by requirement").
+  if (r.status === "incomplete") {
+    const open = r.tests.filter((t) => t.status !== "passed");
+    const why = [...new Set(open.filter((t) => t.reason).map((t) => reasonHtml(lang, t.reason!, t.status === "failed")))];
+    return `${esc(msg(lang, "reasonIncomplete", { open: open.length, total: r.tests.length }))}${why.length ? `: ${why.join("; ")}` : ""}`;
+  }
+  // A skipped one's checks say why in each language.
+  if (r.status === "skipped" && r.tests.length) return esc([...new Set(r.tests.map((t) => reasonText(lang, t.reason ?? "")))].filter(Boolean).join("; "));
+  if (r.status === "failed" && r.reason) return reasonHtml(lang, r.reason, true);
+  return esc(reasonText(lang, r.reason ?? ""));
+}
+
+/** The requirement table: one row per requirement, its status, how proven and why not passed; the evidence is after. */
 function requirementRows(input: RecordInput, lang: Lang): string {
   return input.results.requirements.map((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
     const reqTitle = pr ? pr.title[lang] : r.title;
-    let reason = reasonText(lang, r.reason ?? "");
-    if (r.status === "manual" && pr?.manualReason) reason = pr.manualReason[lang];
-    // An incomplete requirement's checks say one by one what is missing; a skipped one's say why in each language.
-    if (r.status === "incomplete") reason = msg(lang, "reasonIncomplete", { open: r.tests.filter((t) => t.status !== "passed").length, total: r.tests.length });
-    if (r.status === "skipped" && r.tests.length) reason = [...new Set(r.tests.map((t) => reasonText(lang, t.reason ?? "")))].filter(Boolean).join("; ");
+    const reason = requirementReason(r, lang, input);
     const proof = proofOf(r).map((p) => msg(lang, `proof_${p}` as MessageKey)).join(" + ");
-    const ev = evidenceHtml(r, input, lang);
-    return `<tbody class="req"><tr class="row-${r.status}"><td class="id">${esc(r.id)}</td><td>${esc(reqTitle)}${reason ? `<div class="reason">${esc(msg(lang, "reason"))}: ${esc(reason)}</div>` : ""}</td>`
+    return `<tbody class="req"><tr class="row-${r.status}"><td class="id">${esc(r.id)}</td><td>${esc(reqTitle)}${reason ? `<div class="reason">${esc(msg(lang, "reason"))}: ${reason}</div>` : ""}</td>`
       + `<td><span class="st st-${r.status}">${esc(msg(lang, `status_${r.status}` as MessageKey))}</span></td><td>${esc(proof)}</td></tr>`
-      + (ev ? `<tr class="evrow"><td></td><td colspan="3">${ev}</td></tr>` : "")
       + "</tbody>";
   }).join("");
 }
 
+/** The evidence of each requirement that has checks or evidence: every check with its proof and why, then what it recorded. */
+function evidenceSection(input: RecordInput, lang: Lang): string {
+  return input.results.requirements.map((r) => {
+    const ev = evidenceHtml(r, input, lang);
+    if (!ev) return "";
+    const pr = input.profile.requirements.find((p) => p.id === r.id);
+    return `<div class="evreq" data-id="${esc(r.id)}"><h3><span class="id">${esc(r.id)}</span> ${esc(pr ? pr.title[lang] : r.title)} <span class="st st-${r.status}">${esc(msg(lang, `status_${r.status}` as MessageKey))}</span></h3>${ev}</div>`;
+  }).join("");
+}
+
 function manualChecklist(input: RecordInput, lang: Lang): string {
-  const row = (id: string, title: string, reason: string) => `<tr><td class="box">☐</td><td class="id">${esc(id)}</td><td>${esc(title)}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
+  const row = (id: string, titleHtml: string, reason: string) => `<tr><td class="box">☐</td><td class="id">${esc(id)}</td><td>${titleHtml}<div class="reason">${esc(reason)}</div></td><td class="blank"></td><td class="who"></td></tr>`;
   // A manual requirement is one row. A manual check beside checks that ran (e.g. the browsers a run cannot drive,
   // which leave the requirement incomplete) is for the examiner to confirm: a row of its own.
   const rows = input.results.requirements.flatMap((r) => {
     const pr = input.profile.requirements.find((p) => p.id === r.id);
     const title = pr?.title[lang] ?? r.title;
-    if (r.status === "manual") return [row(r.id, title, pr?.manualReason?.[lang] ?? r.reason ?? "")];
-    return r.tests.filter((t) => t.status === "manual").map((t) => row(r.id, `${title}: ${checkText(t.title)}`, reasonText(lang, t.reason ?? "")));
+    if (r.status === "manual") return [row(r.id, esc(title), pr?.manualReason?.[lang] ?? reasonText(lang, r.reason ?? ""))];
+    return r.tests.filter((t) => t.status === "manual").map((t) => row(r.id, `${esc(title)}: <code class="check">${esc(checkText(t.title))}</code>`, reasonText(lang, t.reason ?? "")));
   });
   if (!rows.length) return `<p>${esc(msg(lang, "manualNone"))}</p>`;
   return `<p>${esc(msg(lang, "manualIntro"))}</p><table class="check"><thead><tr><th class="box"></th><th class="id">${esc(msg(lang, "colId"))}</th><th>${esc(msg(lang, "colRequirement"))}</th><th class="blank">${esc(msg(lang, "manualEvidence"))}</th><th class="who">${esc(msg(lang, "checkedBy"))}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
@@ -209,10 +242,9 @@ export function acceptable(s: Summary): boolean {
   return !s.failed && !s.incomplete && !s.skipped;
 }
 
-function signOffHtml(lang: Lang, s: Summary): string {
+function signOffHtml(lang: Lang): string {
   const party = (role: MessageKey) => `<div class="party"><h3>${esc(msg(lang, role))}</h3><table class="sign"><tr><th>${esc(msg(lang, "name"))}</th><td></td></tr><tr><th>${esc(msg(lang, "place"))}</th><td></td></tr><tr><th>${esc(msg(lang, "signature"))}</th><td class="sig"></td></tr></table></div>`;
-  const decision = acceptable(s) ? msg(lang, "decisionOptions") : msg(lang, "decisionBlocked");
-  return `<p>${esc(msg(lang, "signOffIntro"))}</p><p class="decision"><b>${esc(msg(lang, "decision"))}:</b> ${esc(decision)}</p><div class="parties">${party("roleSupplier")}${party("roleCustomer")}</div>`;
+  return `<p>${esc(msg(lang, "signOffIntro"))}</p><div class="parties">${party("roleSupplier")}${party("roleCustomer")}</div>`;
 }
 
 /** The summary's one sentence: failed, else incomplete (what is missing), else passed. */
@@ -235,19 +267,23 @@ function selectionText(input: RecordInput, lang: Lang): string {
 export function renderSection(input: RecordInput, lang: Lang): string {
   // Results written before `incomplete` existed have no such count.
   const s: Summary = { ...input.results.summary, incomplete: input.results.summary.incomplete ?? 0 };
+  const { results } = input;
   return `<section class="lang" lang="${lang}" id="${lang}">
 <header><div class="kicker">${esc(msg(lang, "langName"))} · <a href="#${lang === "de" ? "en" : "de"}">${esc(msg(lang, "otherVersion"))}</a></div>
-<h1>${esc(msg(lang, "docTitle"))}: ${esc(input.results.target.serverName)}</h1></header>
-<h2>${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}${capabilitiesHtml(input.results.capabilities, lang)}
+<h1>${esc(msg(lang, "docTitle"))}: ${esc(results.target.serverName)}</h1>
+<p class="subject"><code>${esc(results.target.baseUrl)}</code> · ${esc(input.profile.title[lang])} · ${esc(msg(lang, "runId"))} <code>${esc(results.runId)}</code> · ${esc(utc(results.startedAt))}</p></header>
 <h2>${esc(msg(lang, "summary"))}</h2>
 <p class="verdict ${s.failed ? "bad" : acceptable(s) ? "good" : "warn"}">${esc(verdictText(lang, s))}</p>
 <p>${esc(msg(lang, "summaryLine", s))}</p>
+<p class="decision"><b>${esc(msg(lang, "decision"))}:</b> ${esc(acceptable(s) ? msg(lang, "decisionOptions") : msg(lang, "decisionBlocked"))}</p>
 <h2>${esc(msg(lang, "requirements"))}</h2>
 <p class="dim">${esc(msg(lang, "proofLegend"))}</p>
 <table class="reqs"><thead><tr><th>${esc(msg(lang, "colId"))}</th><th>${esc(msg(lang, "colRequirement"))}</th><th>${esc(msg(lang, "colStatus"))}</th><th>${esc(msg(lang, "colProof"))}</th></tr></thead>${requirementRows(input, lang)}</table>
 <h2 class="newpage">${esc(msg(lang, "manualChecklist"))}</h2>${manualChecklist(input, lang)}
+<h2 class="keep">${esc(msg(lang, "signOff"))}</h2><div class="keep">${signOffHtml(lang)}</div>
+<h2 class="newpage">${esc(msg(lang, "instance"))}</h2>${instanceHtml(input, lang)}${capabilitiesHtml(results.capabilities, lang)}
 <h2>${esc(msg(lang, "figures"))}</h2>${figuresHtml(input, lang)}
-<h2 class="keep">${esc(msg(lang, "signOff"))}</h2><div class="keep">${signOffHtml(lang, s)}</div>
+<h2 class="newpage">${esc(msg(lang, "evidenceTitle"))}</h2><p class="dim">${esc(msg(lang, "evidenceLegend"))}</p>${evidenceSection(input, lang)}
 <p class="dim foot">${esc(msg(lang, "generated", { version: input.harness.version, date: utc(input.generatedAt) }))}</p>
 </section>`;
 }
@@ -280,6 +316,9 @@ h2.newpage { break-before: page; page-break-before: always; }
 .foot { margin-top: 8mm; }
 table.reqs { table-layout: fixed; } table.reqs th:nth-child(1) { width: 38mm; } table.reqs th:nth-child(3) { width: 27mm; } table.reqs th:nth-child(4) { width: 26mm; }
 td.id { overflow-wrap: anywhere; }
+p.subject { color: #444; font-size: 9pt; margin: 0 0 2mm; } .decision { border: 1px solid #999; padding: 2mm; }
+.evreq { margin-bottom: 3mm; } .evreq h3 { break-after: avoid; page-break-after: avoid; } .evreq h3 .id { font-size: 9pt; } .evreq ul { font-size: 8pt; }
+code.check { font-size: 8pt; }
 @media print { body { max-width: none; } }
 @media screen { body { padding: 8mm; } section.lang + section.lang { border-top: 4px double #999; margin-top: 12mm; padding-top: 6mm; } }
 `;
