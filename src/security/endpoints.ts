@@ -20,6 +20,28 @@ export async function federationUrl(serverName: string): Promise<{ url: string; 
   return { url: `https://${serverName}:8448`, via: "default port 8448" };
 }
 
+/** A host name or address that only this machine reaches (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The instance's public endpoints, one per origin: every URL the target names (client, federation, scanner, IdP,
+ * portals, web client, admin), except a URL on a loopback address while the client API is not on one. Such a URL
+ * (an operator's port-forward to an internal admin port) is how the harness reaches the instance, not an endpoint
+ * the instance serves to anyone: judging its transport would be a false failure. It is named in `leftOut`.
+ */
+export async function publicEndpoints(target: Target): Promise<{ endpoints: Endpoint[]; leftOut: string[] }> {
+  const all = await targetEndpoints(target);
+  if (isLoopbackHost(new URL(target.baseUrl).hostname)) return { endpoints: all, leftOut: [] };
+  const internal = all.filter((e) => isLoopbackHost(new URL(e.url).hostname));
+  return {
+    endpoints: all.filter((e) => !internal.includes(e)),
+    leftOut: internal.map((e) => `${e.role} ${e.url}: a loopback address while the client API is public, so not a public endpoint of the instance`),
+  };
+}
+
 /** Every endpoint the target names (client, federation, scanner, IdP, portals, web client, admin), one per origin. */
 export async function targetEndpoints(target: Target): Promise<Endpoint[]> {
   const fed = await federationUrl(target.serverName);
