@@ -52,6 +52,22 @@ describe("a broken instance fails the right requirement", () => {
     expect(instance.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(instance.inputs.find((i) => i.name === "homeserver.yaml")?.sha256).toBeDefined();
 
+    // The failed check attaches what its clients did: the requests of its users with the server's answers.
+    const logs: string[] = [];
+    const find = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(find);
+      else if (v && typeof v === "object") {
+        const o = v as { name?: unknown; path?: unknown };
+        if (o.name === "client-log" && typeof o.path === "string") logs.push(o.path);
+        Object.values(v).forEach(find);
+      }
+    };
+    find(JSON.parse(readFileSync(join(dir, "reports", runId!, "playwright.json"), "utf8")));
+    expect(logs.length, "the failed BUM-2.1.d check has a client log").toBe(1);
+    const log = readFileSync(logs[0]!, "utf8");
+    expect(log).toMatch(new RegExp(`http @mxa-${runId}-[^ ]+ POST https://[^ ]+/_matrix/client/v3/createRoom → 200`));
+    expect(log).not.toMatch(/syt_[A-Za-z0-9]/);
+
     // The report holds no secret of the instance it ran against.
     const target = readFileSync(join(dir, "state", "target.env"), "utf8");
     const secrets = [...target.matchAll(/^MXACCEPT_\w+_(?:TOKEN|SECRET)=(.+)$/gm)].map((m) => m[1]!);

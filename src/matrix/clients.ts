@@ -3,6 +3,7 @@ import type { Logger } from "matrix-js-sdk/lib/logger.js";
 import loglevel from "loglevel";
 import type { TestUser } from "./users.ts";
 import { matrixFetch, requestJson } from "./http.ts";
+import { logSdk, nameToken } from "./client-log.ts";
 import { waitFor } from "./timeouts.ts";
 
 /**
@@ -30,13 +31,15 @@ function silenceGlobalSdkLogger(): void {
 }
 silenceGlobalSdkLogger();
 
-/** The SDK's log lines go nowhere unless MXACCEPT_SDK_LOG=1 (then to stderr, prefixed with the user). */
+/** The SDK's log lines go to stderr with MXACCEPT_SDK_LOG=1 (prefixed with the user); warnings and errors always into the client log. */
 function sdkLogger(prefix: string): Logger {
   const on = process.env.MXACCEPT_SDK_LOG === "1";
-  const line = (...msg: unknown[]) => {
+  const line = (level: string) => (...msg: unknown[]) => {
     if (on) console.error(`[${prefix}]`, ...msg);
+    // Warnings and errors also go into the client log a failed check attaches.
+    if (level === "warn" || level === "error") logSdk(prefix, level, msg);
   };
-  const l: Logger = { trace: line, debug: line, info: line, warn: line, error: line, getChild: (ns: string) => sdkLogger(`${prefix} ${ns}`) };
+  const l: Logger = { trace: line("trace"), debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error"), getChild: (ns: string) => sdkLogger(`${prefix} ${ns}`) };
   return l;
 }
 
@@ -75,6 +78,7 @@ export async function waitForDeviceKeys(user: TestUser, timeoutMs = 30_000): Pro
 }
 
 export async function startE2eeClient(user: TestUser): Promise<MatrixClient> {
+  nameToken(user.accessToken, user.userId);
   const client = createClient({
     logger: sdkLogger(user.userId),
     baseUrl: user.baseUrl,

@@ -1,4 +1,7 @@
 import { scaled, backoff } from "./timeouts.ts";
+import { logRequest, redactUrl } from "./client-log.ts";
+
+export { redactUrl };
 
 /**
  * The harness's request path: every request to a homeserver goes through `matrixFetch` (also matrix-js-sdk's,
@@ -22,11 +25,6 @@ export class MatrixError extends Error {
   }
 }
 
-/** Drops query values that can carry secrets (access_token) from a URL for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(access_token=)[^&]+/g, "$1<redacted>");
-}
-
 const MAX_THROTTLE_WAIT_MS = 120_000;
 
 function retryAfterMs(res: Response, body: unknown): number {
@@ -39,9 +37,21 @@ function retryAfterMs(res: Response, body: unknown): number {
 /** fetch with 429 handling; the body of a 429 is consumed, any other response is returned as is. */
 export async function matrixFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   let waited = 0;
+  const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+  const url = input instanceof Request ? input.url : String(input);
   for (;;) {
     const req = input instanceof Request ? input.clone() : input;
-    const res = await fetch(req, init);
+    const done = logRequest(method, url, init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    let res: Response;
+    try {
+      res = await fetch(req, init);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      done({ error: cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (e as Error).message });
+      throw e;
+    }
+    if (res.status < 400) done({ status: res.status });
+    else void res.clone().json().then((b: { errcode?: string }) => done({ status: res.status, errcode: b?.errcode }), () => done({ status: res.status }));
     if (res.status !== 429) return res;
     let body: unknown;
     try {

@@ -7,6 +7,7 @@ import type { Ledger } from "./ledger.ts";
 import { runTag } from "./run-id.ts";
 import { needs, type ServerCapabilities } from "./capabilities.ts";
 import { recordSession } from "./run-admin.ts";
+import { nameToken } from "./client-log.ts";
 
 /** A user the harness created, with one device of its own. */
 export interface TestUser {
@@ -143,6 +144,7 @@ export class UserFactory {
    * chose are kept for the run's cleanup (state folder, 0600, never the report; src/matrix/run-admin.ts).
    */
   private keepForCleanup(userId: string, accessToken: string, password: string): void {
+    nameToken(accessToken, userId);
     if (this.caps && this.caps.synapseAdminApi.present !== true) recordSession(this.runId, { userId, server: this.hs.serverName, accessToken, password });
   }
 }
