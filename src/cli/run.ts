@@ -146,19 +146,11 @@ export async function runCommand(args: string[]): Promise<number> {
 
     const t0 = performance.now();
     checkInterrupted();
-    // The embedded instance's cross-tenant step restarts hs1 and hs2: alongside other suites, run tests one at a time.
-    const restarts = target.embedded && target.crossTenant === "off" && (!suites || suites.includes("federation"));
-    // At time scale 1 the retention suite moves hs1's history a year back (its live message check), which lets the
-    // purge job trim older events of other rooms: alongside other suites, run tests one at a time as well.
-    const backdates = target.embedded && target.timeScale === 1 && (!suites || suites.includes("retention"));
-    const workers = values.workers ?? ((restarts || backdates) && (!suites || suites.length > 1) ? "1" : undefined);
-    if (workers === "1" && !values.workers) {
-      console.error(restarts
-        ? "one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers"
-        : "one test at a time: the retention suite's live check moves hs1's history a year back while other suites run; select --suite retention alone to keep parallel workers");
-    }
+    // Checks that disturb others (tagged @exclusive: the cross-tenant step restarts hs1 and hs2, the retention
+    // suite's live check moves hs1's history back, the brute-force check gets this address throttled) run in a
+    // phase of their own after all others, one at a time; every other check runs with --workers (default 2).
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
-    const code = await runPlaywright(ctx, [], workers, detected.env);
+    const code = await runPlaywright(ctx, [], values.workers, detected.env);
     await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
