@@ -4,6 +4,7 @@ import { runContext } from "./src/report/run-context.ts";
 import { timeoutFactor } from "./src/matrix/timeouts.ts";
 import { loadProfile } from "./src/config/profile.ts";
 import { selectionGrep, EXCLUSIVE_TAG } from "./src/report/results.ts";
+import { PART_SUITES } from "./src/stack/part-status.ts";
 
 // Scenarios are started by `mxaccept run`, which sets the run context (target, profile, run id, report folder).
 const ctx = runContext();
@@ -13,10 +14,13 @@ const ctx = runContext();
 const catalogue = process.env.MXACCEPT_CATALOGUE === "1";
 const suites = catalogue ? undefined : ctx.suites;
 const grep = catalogue ? /./ : selectionGrep(loadProfile(ctx.profile), ctx.grep);
+const filesOf = (names: string[]) => new RegExp(`[\\\\/]scenarios[\\\\/](?:${names.map((s) => s.replace(/[^a-z0-9-]/gi, "")).join("|") || "(?!)"})[\\\\/].*\\.spec\\.ts$`);
+// The suites that need a part the embedded instance may still be starting (the content scanner, Keycloak).
+const partSuites = Object.values(PART_SUITES).flat();
 
 export default defineConfig({
   testDir: "scenarios",
-  ...(suites ? { testMatch: new RegExp(`[\\\\/]scenarios[\\\\/](?:${suites.map((s) => s.replace(/[^a-z0-9-]/gi, "")).join("|")})[\\\\/].*\\.spec\\.ts$`) } : {}),
+  ...(suites ? { testMatch: filesOf(suites) } : {}),
   outputDir: join(ctx.reportDir, "test-results"),
   fullyParallel: true,
   workers: Number(process.env.MXACCEPT_WORKERS ?? 2),
@@ -24,9 +28,12 @@ export default defineConfig({
   // "exclusive" (its teardown, so it starts once "parallel" has ended, and runs also when a check of it failed;
   // Ctrl-C stops both): the checks that disturb others (restart hs1/hs2, move hs1's history back, get the
   // client's address throttled by the login limiter), one at a time, in file order, so the security suite's
-  // brute-force check comes last. A check is in exactly one of them (grepInvert), so results map it once.
+  // brute-force check comes last. "parts" is the parallel phase's second half: the suites that need a part of
+  // the embedded instance which `mxaccept run` starts in the background (fixtures wait for it), queued after the
+  // others. A check is in exactly one project (testIgnore/testMatch, grepInvert), so results map it once.
   projects: [
-    { name: "parallel", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), teardown: "exclusive" },
+    { name: "parallel", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testIgnore: filesOf(partSuites), teardown: "exclusive" },
+    { name: "parts", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testMatch: filesOf(suites ? partSuites.filter((s) => suites.includes(s)) : partSuites), teardown: "exclusive" },
     { name: "exclusive", grep, grepInvert: new RegExp(`^(?![\\s\\S]*${EXCLUSIVE_TAG})`), workers: 1 },
   ],
   retries: 0,

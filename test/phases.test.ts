@@ -7,8 +7,8 @@ import { projectRoot } from "../src/config/paths.ts";
 import { staticCatalogue } from "../src/report/catalogue.ts";
 
 /**
- * The run's two phases (playwright.config.ts): every check is in exactly one Playwright project, "parallel" or
- * "exclusive"; the exclusive one holds the checks that disturb others (tagged @exclusive), in the order its one
+ * The run's two phases (playwright.config.ts): every check is in exactly one Playwright project, "parallel" (and
+ * "parts", its second half: the suites that need the scanner or Keycloak) or "exclusive"; the exclusive one holds the checks that disturb others (tagged @exclusive), in the order its one
  * worker runs them, the brute-force check last (its throttle would fail every later login from this address).
  * Listed as `mxaccept run` lists its catalogue; test/phases.e2e.test.ts shows the phases in a real run.
  */
@@ -31,7 +31,12 @@ describe("the run's phases", () => {
   it("list every check once, in one phase", () => {
     expect(tests.length).toBe(staticCatalogue().length);
     expect(new Set(tests.map((t) => `${t.file} ${t.title}`)).size).toBe(tests.length);
-    expect(new Set(tests.map((t) => t.project))).toEqual(new Set(["parallel", "exclusive"]));
+    expect(new Set(tests.map((t) => t.project))).toEqual(new Set(["parallel", "parts", "exclusive"]));
+  });
+  it("queue the suites that need a part the run may still be starting (scanner, Keycloak) after the others", () => {
+    const partSuites = new Set(tests.filter((t) => t.project === "parts").map((t) => t.file.split("/")[0]));
+    expect(partSuites).toEqual(new Set(["virus", "identity", "portals"]));
+    expect(tests.filter((t) => t.project === "parallel").some((t) => partSuites.has(t.file.split("/")[0]!))).toBe(false);
   });
   it("run the disruptive checks alone after the others, the brute-force check last", () => {
     const exclusive = tests.filter((t) => t.project === "exclusive");

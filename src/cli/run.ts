@@ -77,8 +77,11 @@ export async function runCommand(args: string[]): Promise<number> {
 
   // Ctrl-C or SIGTERM at any point: finish the current step, then stop what this run started (the finally below).
   let interrupted: NodeJS.Signals | undefined;
+  // Stops the parts still starting in the background (the content scanner, Keycloak) from starting anything more.
+  const stopping = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted = sig;
+    stopping.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -113,8 +116,11 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();
-      const state = await stackUp({ ...opts, log: (l) => console.error(`  ${l}`) });
-      console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // The scanner and Keycloak install (first use) and start in the background: the checks that need only the
+      // homeservers run meanwhile, and a suite that needs a part waits for it (fixtures/index.ts, parts-ready.json).
+      const state = await stackUp({ ...opts, later: ["scanner", "keycloak"], signal: stopping.signal, log: (l) => console.error(`  ${l}`) });
+      const later = (opts.with ?? []).filter((p) => p === "scanner" || p === "keycloak");
+      console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s${later.length ? ` (${later.join(", ")} still starting: the suites that need ${later.length > 1 ? "them wait for them" : "it wait for it"})` : ""}`);
       targetFile = state.targetFile;
     }
   }
@@ -194,6 +200,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    stopping.abort();
     if (startedStack) {
       const t2 = performance.now();
       await stackDown(startedStack);
