@@ -63,7 +63,7 @@ export async function waitForParts(stateDir: string, parts: string[], timeoutMs:
         }));
       }
       if (Date.now() > deadline) {
-        return Object.fromEntries(pending.map((p) => [p, `${PART_NAMES[p] ?? p} was not ready within ${Math.round(timeoutMs / 60_000)} min of the checks' start`]));
+        return Object.fromEntries(pending.map((p) => [p, `${PART_NAMES[p] ?? p} was not ready within ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`} of the checks' start: see the run's output for its progress`]));
       }
     }
     await new Promise((r) => setTimeout(r, 250));
