@@ -8,6 +8,7 @@ import { projectRoot, reportsDir } from "../config/paths.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
+import { readPartStatus } from "../stack/part-status.ts";
 import { readResults } from "../report/playwright-reporter.ts";
 import { contextEnv, type RunContext } from "../report/run-context.ts";
 import { formatTable } from "../report/table.ts";
@@ -119,7 +120,7 @@ export async function runCommand(args: string[]): Promise<number> {
       // The scanner and Keycloak install (first use) and start in the background: the checks that need only the
       // homeservers run meanwhile, and a suite that needs a part waits for it (fixtures/index.ts, parts-ready.json).
       const state = await stackUp({ ...opts, later: ["scanner", "keycloak"], signal: stopping.signal, log: (l) => console.error(`  ${l}`) });
-      const later = (opts.with ?? []).filter((p) => p === "scanner" || p === "keycloak");
+      const later = Object.keys(readPartStatus(opts.stateDir) ?? {});
       console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s${later.length ? ` (${later.join(", ")} still starting: the suites that need ${later.length > 1 ? "them wait for them" : "it wait for it"})` : ""}`);
       targetFile = state.targetFile;
     }

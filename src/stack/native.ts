@@ -411,8 +411,10 @@ function startLater(opts: StackOptions, state: StackState, later: string[], plan
       void stopProcess(`${part} ${p.name}`, p.pid, p.match);
       return;
     }
-    state.parts!.push({ part, ...p });
-    writeState(opts.stateDir, state);
+    // Read, add, write: the checks run meanwhile, and one may have restarted a homeserver (a new pid in stack.json).
+    const current = readState(opts.stateDir) ?? state;
+    current.parts = [...(current.parts ?? []), { part, ...p }];
+    writeState(opts.stateDir, current);
     log(`started ${part}: ${p.name} pid ${p.pid}`);
   };
   return Promise.all(later.map(async (name) => {
