@@ -4,7 +4,7 @@ import { runContext } from "./src/report/run-context.ts";
 import { timeoutFactor } from "./src/matrix/timeouts.ts";
 import { loadProfile } from "./src/config/profile.ts";
 import { selectionGrep, EXCLUSIVE_TAG } from "./src/report/results.ts";
-import { PART_SUITES } from "./src/stack/part-status.ts";
+import { PART_SUITES, EVERY_PART_FILES } from "./src/stack/part-status.ts";
 
 // Scenarios are started by `mxaccept run`, which sets the run context (target, profile, run id, report folder).
 const ctx = runContext();
@@ -15,8 +15,14 @@ const catalogue = process.env.MXACCEPT_CATALOGUE === "1";
 const suites = catalogue ? undefined : ctx.suites;
 const grep = catalogue ? /./ : selectionGrep(loadProfile(ctx.profile), ctx.grep);
 const filesOf = (names: string[]) => new RegExp(`[\\\\/]scenarios[\\\\/](?:${names.map((s) => s.replace(/[^a-z0-9-]/gi, "")).join("|") || "(?!)"})[\\\\/].*\\.spec\\.ts$`);
-// The suites that need a part the embedded instance may still be starting (the content scanner, Keycloak).
+// The suites (and files of other suites) that need a part the embedded instance may still be starting (the content
+// scanner, Keycloak): the transport checks probe every endpoint the target names.
 const partSuites = Object.values(PART_SUITES).flat();
+const escape = (f: string) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\//g, "[\\\\/]");
+const partFiles = (selected?: string[]) => new RegExp(`[\\\\/]scenarios[\\\\/](?:${[
+  ...partSuites.filter((s) => !selected || selected.includes(s)).map((s) => `${s}[\\\\/].*\\.spec\\.ts`),
+  ...EVERY_PART_FILES.filter((f) => !selected || selected.includes(f.split("/")[0]!)).map(escape),
+].join("|") || "(?!)"})$`);
 
 export default defineConfig({
   testDir: "scenarios",
@@ -32,8 +38,8 @@ export default defineConfig({
   // the embedded instance which `mxaccept run` starts in the background (fixtures wait for it), queued after the
   // others. A check is in exactly one project (testIgnore/testMatch, grepInvert), so results map it once.
   projects: [
-    { name: "parallel", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testIgnore: filesOf(partSuites), teardown: "exclusive" },
-    { name: "parts", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testMatch: filesOf(suites ? partSuites.filter((s) => suites.includes(s)) : partSuites), teardown: "exclusive" },
+    { name: "parallel", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testIgnore: partFiles(), teardown: "exclusive" },
+    { name: "parts", grep, grepInvert: new RegExp(EXCLUSIVE_TAG), testMatch: partFiles(suites), teardown: "exclusive" },
     { name: "exclusive", grep, grepInvert: new RegExp(`^(?![\\s\\S]*${EXCLUSIVE_TAG})`), workers: 1 },
   ],
   retries: 0,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { partsOfSuite, waitForParts, writePartStatus } from "../src/stack/part-status.ts";
+import { partsOfFile, partsOfSuite, waitForParts, writePartStatus } from "../src/stack/part-status.ts";
 
 /**
  * parts-ready.json (src/stack/part-status.ts): what a suite that needs a background part of the embedded instance
@@ -16,6 +16,10 @@ describe("waiting for the parts started in the background", () => {
     expect(partsOfSuite("identity")).toEqual(["keycloak"]);
     expect(partsOfSuite("portals")).toEqual(["keycloak"]);
     expect(partsOfSuite("messaging")).toEqual([]);
+    // The transport checks probe every endpoint the target names, the scanner's and the IdP's too.
+    expect(partsOfFile("security/transport.spec.ts")).toEqual(["scanner", "keycloak"]);
+    expect(partsOfFile("security/anonymous.spec.ts")).toEqual([]);
+    expect(partsOfFile("virus/scanner.spec.ts")).toEqual(["scanner"]);
   });
 
   it("does not wait without a status file (a target, or an instance started with everything)", async () => {

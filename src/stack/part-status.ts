@@ -14,6 +14,9 @@ export type PartStatuses = Record<string, PartStatus>;
 /** The suites that need a part of the reference instance (run adds the part for them: --with scanner, keycloak). */
 export const PART_SUITES: Record<string, string[]> = { scanner: ["virus"], keycloak: ["identity", "portals"] };
 
+/** Spec files (under scenarios/) of other suites that need every part: the transport checks probe every endpoint the target names. */
+export const EVERY_PART_FILES = ["security/transport.spec.ts"];
+
 /** What a part is, for a reason line. */
 export const PART_NAMES: Record<string, string> = { scanner: "the content scanner", keycloak: "Keycloak (the IdP)" };
 
@@ -44,6 +47,13 @@ export function clearPartStatus(stateDir: string): void {
 /** The parts a suite needs. */
 export function partsOfSuite(suite: string): string[] {
   return Object.entries(PART_SUITES).filter(([, suites]) => suites.includes(suite)).map(([part]) => part);
+}
+
+/** The parts the checks of a spec file need (its path under scenarios/, "security/transport.spec.ts"). */
+export function partsOfFile(file: string): string[] {
+  const f = file.replace(/\\/g, "/");
+  if (EVERY_PART_FILES.includes(f)) return Object.keys(PART_SUITES);
+  return partsOfSuite(f.split("/")[0] ?? "");
 }
 
 /**
