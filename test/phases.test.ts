@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../src/config/paths.ts";
 import { staticCatalogue } from "../src/report/catalogue.ts";
+import { PHASES } from "../src/report/results.ts";
 
 /**
  * The run's two phases (playwright.config.ts): every check is in exactly one Playwright project, "parallel" (and
@@ -31,7 +32,7 @@ describe("the run's phases", () => {
   it("list every check once, in one phase", () => {
     expect(tests.length).toBe(staticCatalogue().length);
     expect(new Set(tests.map((t) => `${t.file} ${t.title}`)).size).toBe(tests.length);
-    expect(new Set(tests.map((t) => t.project))).toEqual(new Set(["parallel", "parts", "exclusive"]));
+    expect(new Set(tests.map((t) => t.project))).toEqual(new Set(PHASES));
   });
   it("queue the checks that need a part the run may still be starting (scanner, Keycloak) after the others", () => {
     const suiteOf = (f: string) => f.split("/")[0]!;

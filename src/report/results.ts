@@ -135,10 +135,13 @@ export function userGrep(grep: string): RegExp {
  */
 export const EXCLUSIVE_TAG = "@exclusive";
 
+/** The run's Playwright projects (playwright.config.ts): the parallel phase ("parallel", then "parts"), then "exclusive". */
+export const PHASES = ["parallel", "parts", "exclusive"] as const;
+
 /**
  * The text Playwright matches --grep against: project, file, describe titles and the title, space-separated
- * (then the test's tags). The project (the run's phase, `parallel` or `exclusive`) is left empty here:
- * selectionGrep skips it, so `--grep` never selects by phase.
+ * (then the test's tags). The project (the run's phase, PHASES) is left empty here: selectionGrep skips it, so
+ * `--grep` never selects by phase.
  */
 export function grepTitle(c: { file?: string; describes?: string[]; title: string }): string {
   return ["", "", c.file ?? "", ...(c.describes ?? []).filter(Boolean), c.title].join(" ");
@@ -156,8 +159,10 @@ export function selectionGrep(profile: Pick<Profile, "requirements">, grep?: str
   const ids = `(?<![A-Za-z0-9.-])(?:${profile.requirements.map((r) => escapeRe(r.id)).join("|")})(?![A-Za-z0-9]|[.-][A-Za-z0-9])`;
   if (!grep) return new RegExp(ids);
   const user = userGrep(grep);
-  // " <project> <file> …": the user's pattern is looked for after the project's name (the run's phase).
-  return new RegExp(`^ [^ ]* (?=[\\s\\S]*?(?:${user.source}))(?=[\\s\\S]*?${ids})`, user.flags);
+  // Playwright matches "<project> <file> <describes> <title> <tags>": the user's pattern is looked for after the
+  // project's name (the run's phase), which is consumed first (the negative lookahead keeps it from being skipped).
+  const phase = `\\s*(?:${PHASES.join("|")}) `;
+  return new RegExp(`^(?:(?!${phase})|${phase})(?=[\\s\\S]*?(?:${user.source}))(?=[\\s\\S]*?${ids})`, user.flags);
 }
 
 /** Why a check of the catalogue did not run, given the selection. */
