@@ -191,6 +191,18 @@ describe("the grep that selects a run's tests", () => {
     expect(selectionGrep(fake, "/Instant/").test(title("VSM-1 instant messages"))).toBe(false); // "/re/" without i is case-sensitive
     expect(selectionGrep(fake, "messages$").test(title("VSM-1 instant messages"))).toBe(true);
   });
+  it("never selects by the run's phase: the project name Playwright puts first is skipped", () => {
+    // As Playwright 1.65 matches a project's grep: "<project> <file> <title> <tags>".
+    const inPhase = (phase: string, t: string) => `${phase} messaging/x.spec.ts ${t}`;
+    expect(selectionGrep(fake, "parallel").test(inPhase("parallel", "VSM-1 instant messages"))).toBe(false);
+    expect(selectionGrep(fake, "exclusive").test(inPhase("exclusive", "VSM-1 instant messages @exclusive"))).toBe(true); // the tag, as Playwright matches it
+    expect(selectionGrep(fake, "instant").test(inPhase("parallel", "VSM-1 instant messages"))).toBe(true);
+    expect(selectionGrep(fake, "x\\.spec").test(inPhase("exclusive", "VSM-1 instant messages"))).toBe(true);
+    expect(selectionGrep(fake).test(inPhase("parallel", "VSM-1 instant messages"))).toBe(true);
+    expect(selectionGrep(fake, "VSM-1 instant").test(inPhase("parts", "VSM-1 instant messages"))).toBe(true);
+    expect(selectionGrep(fake, "part").test(inPhase("parts", "VSM-1 instant messages"))).toBe(false);
+    expect(selectionGrep(fake, "^messaging").test(inPhase("parallel", "VSM-1 instant messages"))).toBe(false); // as without phases: ^ is the start of the whole text
+  });
   it("selects exactly the real scenarios of a profile that carry its ids", () => {
     const re = selectionGrep(vsm);
     for (const e of staticCatalogue()) {

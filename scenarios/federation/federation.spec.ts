@@ -13,8 +13,9 @@ import { scaled } from "../../src/matrix/timeouts.ts";
 /**
  * Federation and tenancy: the outsider refused, tenants isolated, roles and managed groups, the group size limit,
  * and (last) cross-tenant communication switched on by the tenant admin. The tests of this file run in order in
- * one worker: on the embedded instance the cross-tenant step restarts hs1 and hs2, which must not happen while
- * another test of this file talks to them.
+ * one worker. On the embedded instance the cross-tenant step restarts hs1 and hs2, which must not happen while
+ * another check talks to them: it is tagged @exclusive, so `mxaccept run` runs it in the exclusive phase, after
+ * every other check and alone (playwright.config.ts).
  */
 test.describe.configure({ mode: "default" });
 
@@ -289,7 +290,7 @@ test("VSM-4.2.group-limit a group chat of the contract's size (1,250 members) wo
   });
 });
 
-test("VSM-2.1.cross-tenant cross-tenant communication is off by default; after the tenant admin enables the partner a shared encrypted room works", async ({ target, users, clients, rooms, reference }, testInfo) => {
+test("VSM-2.1.cross-tenant cross-tenant communication is off by default; after the tenant admin enables the partner a shared encrypted room works", { tag: "@exclusive" }, async ({ target, users, clients, rooms, reference }, testInfo) => {
   test.skip(!target.partner, "target file names no second tenant (MXACCEPT_PARTNER_BASE_URL)");
   test.skip(!target.crossTenant, "target file does not declare the tenants' state (MXACCEPT_CROSS_TENANT=off|on)");
   const a = await users.create("alice");

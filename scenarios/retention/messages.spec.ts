@@ -15,7 +15,9 @@ const stored = async (admin: AdminClient, eventId: string) =>
 const servedToAll = async (members: Member[], roomId: string, eventId: string) => (await Promise.all(members.map((m) => served(m.user, roomId, eventId)))).every(Boolean);
 const servedToNone = async (members: Member[], roomId: string, eventId: string) => !(await Promise.all(members.map((m) => served(m.user, roomId, eventId)))).some(Boolean);
 
-test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longer served to any member and is then purged; a younger message survives (live on the reference; config, else audit, on a target)", async ({ profile, target, admin, users, clients, rooms }, testInfo) => {
+// @exclusive: at time scale 1 the live check moves hs1's history a year back, which lets the purge job trim older
+// events of other rooms: `mxaccept run` runs it after every other check, alone (playwright.config.ts).
+test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longer served to any member and is then purged; a younger message survives (live on the reference; config, else audit, on a target)", { tag: "@exclusive" }, async ({ profile, target, admin, users, clients, rooms }, testInfo) => {
   const id = profile.id === "vodafone-secure-messenger" ? "VSM-2.2.retention" : "BUM-2.5.messages";
   const haveConfig = await test.step("config: the instance's retention settings against the contract", () => configProof(testInfo, target, profile, "messages", id));
 

@@ -1,7 +1,9 @@
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
 import { wrongPasswordsUntilThrottled, perAccount } from "../../src/security/bruteforce.ts";
 
-test("SEC-bruteforce repeated wrong passwords for one account are throttled (429 with retry_after_ms) before the profile's number of attempts, and the throttle is the account's (another account still logs in from that address, or the account stays throttled from another address)", async ({ users, profile }, testInfo) => {
+// @exclusive: the wrong passwords get this client's address throttled by the login limiter, so every later login
+// from it may fail for a while: `mxaccept run` runs it after every other check, alone and last (playwright.config.ts).
+test("SEC-bruteforce repeated wrong passwords for one account are throttled (429 with retry_after_ms) before the profile's number of attempts, and the throttle is the account's (another account still logs in from that address, or the account stays throttled from another address)", { tag: "@exclusive" }, async ({ users, profile }, testInfo) => {
   const max = profile.contract.bruteForceMaxAttempts;
   const victim = await users.create("victim");
   const bystander = await users.create("bystander");

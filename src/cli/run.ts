@@ -8,6 +8,7 @@ import { projectRoot, reportsDir } from "../config/paths.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
+import { readPartStatus } from "../stack/part-status.ts";
 import { readResults } from "../report/playwright-reporter.ts";
 import { contextEnv, type RunContext } from "../report/run-context.ts";
 import { formatTable } from "../report/table.ts";
@@ -78,8 +79,11 @@ export async function runCommand(args: string[]): Promise<number> {
 
   // Ctrl-C or SIGTERM at any point: finish the current step, then stop what this run started (the finally below).
   let interrupted: NodeJS.Signals | undefined;
+  // Stops the parts still starting in the background (the content scanner, Keycloak) from starting anything more.
+  const stopping = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted = sig;
+    stopping.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -114,8 +118,11 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it
       const t0 = performance.now();
-      const state = await stackUp({ ...opts, log: (l) => console.error(`  ${l}`) });
-      console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // The scanner and Keycloak install (first use) and start in the background: the checks that need only the
+      // homeservers run meanwhile, and a suite that needs a part waits for it (fixtures/index.ts, parts-ready.json).
+      const state = await stackUp({ ...opts, later: ["scanner", "keycloak"], signal: stopping.signal, log: (l) => console.error(`  ${l}`) });
+      const later = Object.keys(readPartStatus(opts.stateDir) ?? {});
+      console.error(`reference instance up in ${((performance.now() - t0) / 1000).toFixed(1)} s${later.length ? ` (${later.join(", ")} still starting: the suites that need ${later.length > 1 ? "them wait for them" : "it wait for it"})` : ""}`);
       targetFile = state.targetFile;
     }
   }
@@ -147,19 +154,11 @@ export async function runCommand(args: string[]): Promise<number> {
 
     const t0 = performance.now();
     checkInterrupted();
-    // The embedded instance's cross-tenant step restarts hs1 and hs2: alongside other suites, run tests one at a time.
-    const restarts = target.embedded && target.crossTenant === "off" && (!suites || suites.includes("federation"));
-    // At time scale 1 the retention suite moves hs1's history a year back (its live message check), which lets the
-    // purge job trim older events of other rooms: alongside other suites, run tests one at a time as well.
-    const backdates = target.embedded && target.timeScale === 1 && (!suites || suites.includes("retention"));
-    const workers = values.workers ?? ((restarts || backdates) && (!suites || suites.length > 1) ? "1" : undefined);
-    if (workers === "1" && !values.workers) {
-      console.error(restarts
-        ? "one test at a time: the federation suite restarts the embedded tenants (hs1, hs2) while other suites run; select --suite federation alone to keep parallel workers"
-        : "one test at a time: the retention suite's live check moves hs1's history a year back while other suites run; select --suite retention alone to keep parallel workers");
-    }
+    // Checks that disturb others (tagged @exclusive: the cross-tenant step restarts hs1 and hs2, the retention
+    // suite's live check moves hs1's history back, the brute-force check gets this address throttled) run in a
+    // phase of their own after all others, one at a time; every other check runs with --workers (default 2).
     // The selection (suites, profile ids, --grep) is applied by playwright.config.ts from the run context.
-    const code = await runPlaywright(ctx, [], workers, detected.env);
+    const code = await runPlaywright(ctx, [], values.workers, detected.env);
     await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
@@ -204,6 +203,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    stopping.abort();
     if (startedStack) {
       const t2 = performance.now();
       await stackDown(startedStack);

@@ -129,7 +129,20 @@ export function userGrep(grep: string): RegExp {
   return m ? new RegExp(m[1]!, m[2]!.replace("g", "")) : new RegExp(grep, "i");
 }
 
-/** The text Playwright matches --grep against: project, file, describe titles and the title, space-separated. */
+/**
+ * The Playwright tag of a check that disturbs others (restarts a homeserver, moves hs1's history back, gets the
+ * client's address throttled): playwright.config.ts runs it in the exclusive phase, after every other check.
+ */
+export const EXCLUSIVE_TAG = "@exclusive";
+
+/** The run's Playwright projects (playwright.config.ts): the parallel phase ("parallel", then "parts"), then "exclusive". */
+export const PHASES = ["parallel", "parts", "exclusive"] as const;
+
+/**
+ * The text Playwright matches --grep against: project, file, describe titles and the title, space-separated
+ * (then the test's tags). The project (the run's phase, PHASES) is left empty here: selectionGrep skips it, so
+ * `--grep` never selects by phase.
+ */
 export function grepTitle(c: { file?: string; describes?: string[]; title: string }): string {
   return ["", "", c.file ?? "", ...(c.describes ?? []).filter(Boolean), c.title].join(" ");
 }
@@ -146,7 +159,10 @@ export function selectionGrep(profile: Pick<Profile, "requirements">, grep?: str
   const ids = `(?<![A-Za-z0-9.-])(?:${profile.requirements.map((r) => escapeRe(r.id)).join("|")})(?![A-Za-z0-9]|[.-][A-Za-z0-9])`;
   if (!grep) return new RegExp(ids);
   const user = userGrep(grep);
-  return new RegExp(`^(?=[\\s\\S]*?(?:${user.source}))(?=[\\s\\S]*?${ids})`, user.flags);
+  // Playwright matches "<project> <file> <describes> <title> <tags>": the user's pattern is looked for after the
+  // project's name (the run's phase), which is consumed first (the negative lookahead keeps it from being skipped).
+  const phase = `\\s*(?:${PHASES.join("|")}) `;
+  return new RegExp(`^(?:(?!${phase})|${phase})(?=[\\s\\S]*?(?:${user.source}))(?=[\\s\\S]*?${ids})`, user.flags);
 }
 
 /** Why a check of the catalogue did not run, given the selection. */

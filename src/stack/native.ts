@@ -21,6 +21,7 @@ import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
 import { ensure } from "./install.ts";
 import { openssl, synapse } from "../setup/installables.ts";
+import { clearPartStatus, writePartStatus, type PartStatuses } from "./part-status.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
@@ -42,6 +43,15 @@ export interface StackOptions {
   topology?: Topology;
   /** nginx directives included first in hs1's public server block (production topology only). */
   nginxOverlay?: string;
+  /**
+   * Parts (of `with`) that install and start in the background once the homeservers are up (`mxaccept run`):
+   * stackUp returns then, and their state is in parts-ready.json (src/stack/part-status.ts). A part that
+   * configures the homeservers (Keycloak: hs1's OIDC provider) is still prepared (installed) before them; only
+   * its start is in the background.
+   */
+  later?: string[];
+  /** Aborted when the run is interrupted: a background part starts nothing more, and stops what it starts. */
+  signal?: AbortSignal;
 }
 
 /** A Synapse size ("100M", "2G", "512K", "1000") in bytes. */
@@ -290,9 +300,14 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     production = await prepareProduction({ stateDir: opts.stateDir, layout, python: pythonPath(), maxUploadBytes: maxUploadBytes(profile.contract.maxUploadSize), nginxOverlay: opts.nginxOverlay, log });
   }
   const plans: { name: string; plan: PartPlan; before: boolean }[] = [];
+  const partContext = { stateDir: opts.stateDir, profile, layout, with: withParts, log };
+  // Background parts (opts.later) start after the homeservers; one that leaves the homeservers' config alone is
+  // also installed then (its prepare only chooses ports and writes config, so its target keys are known now).
+  const later = withParts.filter((n) => opts.later?.includes(n) && !PARTS[n]!.startsBeforeHomeservers);
   for (const name of withParts) {
     const part = PARTS[name]!;
-    const plan = await part.prepare({ stateDir: opts.stateDir, profile, layout, with: withParts, log });
+    if (!(later.includes(name) && !part.configuresHomeservers)) await part.install?.(log);
+    const plan = await part.prepare(partContext);
     plans.push({ name, plan, before: part.startsBeforeHomeservers === true });
   }
 
@@ -356,7 +371,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
       ...servers.map((s) => startSynapseGroup(s, () => writeState(opts.stateDir, state)).then(() => {
         log(`started ${s.role} (${s.serverName}) pid ${s.pid}${s.workers?.length ? `, workers ${s.workers.map((w) => `${w.name} pid ${w.pid}`).join(", ")}` : ""}`);
       })),
-      ...plans.filter((p) => !p.before).map((p) => p.plan.start(track(p.name))),
+      ...plans.filter((p) => !p.before && !later.includes(p.name)).map((p) => p.plan.start(track(p.name))),
     ]);
     await Promise.all(servers.map((s) => waitBackgroundUpdates(s)));
     const tokens = {} as Record<Role, string>;
@@ -372,12 +387,52 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     const partEnv = Object.assign({}, ...plans.map((p) => p.plan.targetEnv ?? {})) as Record<string, string>;
     const text = targetFileText(state, tokens, Object.fromEntries(ROLES.map((r) => [r, secrets[r]!.registration])) as Record<Role, string>)
       + Object.entries(partEnv).map(([k, v]) => `${k}=${v}\n`).join("");
+    if (later.length) writePartStatus(opts.stateDir, Object.fromEntries(later.map((n) => [n, { status: "pending" }])));
+    else clearPartStatus(opts.stateDir);
     writeFileSync(state.targetFile, text, { mode: 0o600 });
   } catch (e) {
     await stackDown(opts.stateDir);
     throw e;
   }
+  if (later.length) void startLater(opts, state, later, plans, log);
   return state;
+}
+
+/**
+ * Installs (where not done before) and starts the background parts, each on its own; parts-ready.json then says
+ * ready, or failed with the one-line reason. Never rejects.
+ */
+function startLater(opts: StackOptions, state: StackState, later: string[], plans: { name: string; plan: PartPlan }[], log: (line: string) => void): Promise<void> {
+  const statuses: PartStatuses = Object.fromEntries(later.map((n) => [n, { status: "pending" }]));
+  const aborted = () => opts.signal?.aborted === true;
+  const track = (part: string) => (p: PartProcess) => {
+    // After an interruption the stack is being stopped: stop what still starts instead of recording it.
+    if (aborted()) {
+      void stopProcess(`${part} ${p.name}`, p.pid, p.match);
+      return;
+    }
+    // Read, add, write: the checks run meanwhile, and one may have restarted a homeserver (a new pid in stack.json).
+    const current = readState(opts.stateDir) ?? state;
+    current.parts = [...(current.parts ?? []), { part, ...p }];
+    writeState(opts.stateDir, current);
+    log(`started ${part}: ${p.name} pid ${p.pid}`);
+  };
+  return Promise.all(later.map(async (name) => {
+    const t0 = performance.now();
+    const part = PARTS[name]!;
+    try {
+      if (!part.configuresHomeservers) await part.install?.(log);
+      if (aborted()) return;
+      await plans.find((p) => p.name === name)!.plan.start(track(name));
+      statuses[name] = { status: "ready" };
+      log(`${name} ready, ${((performance.now() - t0) / 1000).toFixed(1)} s after the homeservers`);
+    } catch (e) {
+      const reason = (e as Error).message.split("\n")[0]!;
+      statuses[name] = { status: "failed", reason };
+      if (!aborted()) log(`${name} did not start: ${reason}`);
+    }
+    if (!aborted()) writePartStatus(opts.stateDir, statuses);
+  })).then(() => undefined);
 }
 
 /** SIGTERM, then SIGKILL after 15 s, to the process group of a process we started (it was spawned detached). */
@@ -413,6 +468,7 @@ export async function stackDown(stateDir: string): Promise<Role[]> {
   // Parts after the homeservers: a database part must outlive the servers that use it.
   await Promise.all((state.parts ?? []).map((p) => stopProcess(`${p.part} ${p.name}`, p.pid, p.match)));
   for (const p of state.parts ?? []) if (p.scratch) rmSync(p.scratch, { recursive: true, force: true });
+  clearPartStatus(stateDir);
   clearState(stateDir);
   return running;
 }

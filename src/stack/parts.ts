@@ -48,6 +48,13 @@ export interface StackPart {
   description: string;
   /** True when the homeservers need it up before they start (a database); otherwise it starts alongside them. */
   startsBeforeHomeservers?: boolean;
+  /** True when its plan configures the homeservers (PartPlan.homeserver): it is prepared before they start, also when it starts in the background. */
+  configuresHomeservers?: boolean;
+  /**
+   * Installs what it needs on first use (ensure(), announced), before `prepare` or, for a part started in the
+   * background (`mxaccept run`), before its start. Throws UserError with a one-line fix.
+   */
+  install?(log: (line: string) => void): Promise<void>;
   /** Chooses ports, writes config, checks what it needs (throws UserError with a one-line fix). Nothing runs yet. */
   prepare(ctx: PartContext): Promise<PartPlan>;
 }

@@ -57,6 +57,7 @@ export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, te
 export const keycloakPart: StackPart = {
   name: "keycloak",
   description: "Keycloak as hs1's OIDC provider (identity and portals suites)",
+  configuresHomeservers: true,
   async prepare(ctx) {
     // Java, Maven and the distribution (fetched and built once), announced with a heartbeat on first use.
     await ensure(keycloak, ctx.log);

@@ -26,6 +26,7 @@ export const postgresPart: StackPart = {
   name: "postgres",
   description: "PostgreSQL as the homeservers' database (load suite)",
   startsBeforeHomeservers: true,
+  configuresHomeservers: true,
   async prepare(ctx) {
     await ensure(postgresServer, ctx.log);
     await ensure(psycopg2, ctx.log);

@@ -84,15 +84,21 @@ export const scanner: StackPart = {
   name: "scanner",
   description: "matrix-content-scanner in front of hs1 (and hs2) media, with ClamAV clamd and generated signatures",
 
-  async prepare(ctx: PartContext): Promise<PartPlan> {
-    await ensure(clamav, ctx.log);
-    await ensure(contentScanner, ctx.log);
-    for (const cmd of ["clamd", "clamdscan", "mkfifo"]) {
+  // ClamAV and the content scanner's wheel (built once, minutes): installed before start, so `mxaccept run` can do
+  // it in the background while the checks that need only the homeservers run.
+  async install(log) {
+    await ensure(clamav, log);
+    await ensure(contentScanner, log);
+    for (const cmd of ["clamd", "clamdscan"]) {
       if (!have(cmd)) throw new UserError(`--with scanner needs ${cmd} (ClamAV from Debian): run 'npm run setup' and retry.`);
     }
     if (spawnSync(pythonPath(), ["-c", "import matrix_content_scanner.mcs"], { stdio: "ignore" }).status !== 0) {
       throw new UserError("--with scanner needs matrix-content-scanner in the project venv: run 'npm run setup' and retry.");
     }
+  },
+
+  async prepare(ctx: PartContext): Promise<PartPlan> {
+    if (!have("mkfifo")) throw new UserError("--with scanner needs mkfifo (coreutils): install it and retry.");
     const dir = join(ctx.stateDir, "scanner");
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, "signatures"), { recursive: true, mode: 0o700 });
