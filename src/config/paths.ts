@@ -15,3 +15,8 @@ export function stateDir(): string {
 export function reportsDir(): string {
   return resolve(process.env.MXACCEPT_REPORTS_DIR ?? join(projectRoot(), "reports"));
 }
+
+/** The venv's Python that runs Synapse; MXACCEPT_PYTHON points elsewhere (e.g. a venv outside the clone). */
+export function pythonPath(): string {
+  return process.env.MXACCEPT_PYTHON || join(projectRoot(), ".venv", "bin", "python");
+}

@@ -1,7 +1,7 @@
 import type { HomeserverTarget } from "../config/target.ts";
 import { requestJson } from "./http.ts";
 import { mapPool } from "./pool.ts";
-import { dropSessions, readSessions, type Session } from "./run-admin.ts";
+import { dropSessions, readSessions, type Session } from "./sessions.ts";
 
 /**
  * Cleanup of one run on a server without the Synapse admin API (Dendrite, or a Synapse whose admin API is not

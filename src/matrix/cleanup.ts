@@ -8,7 +8,7 @@ import { mapPool } from "./pool.ts";
 import { waitFor } from "./timeouts.ts";
 import { cleanupWithoutAdminApi } from "./cleanup-client.ts";
 import { synapseAdminAnswers } from "./capabilities.ts";
-import { readSessions, dropSessions } from "./run-admin.ts";
+import { readSessions, dropSessions } from "./sessions.ts";
 
 /**
  * Removes what runs created, on every server of the target where the harness has admin rights:

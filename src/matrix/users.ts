@@ -6,7 +6,7 @@ import { requestJson, type JsonResponse } from "./http.ts";
 import type { Ledger } from "./ledger.ts";
 import { runTag } from "./run-id.ts";
 import { needs, type ServerCapabilities } from "./capabilities.ts";
-import { recordSession } from "./run-admin.ts";
+import { recordSession } from "./sessions.ts";
 import { nameToken } from "./client-log.ts";
 
 /** A user the harness created, with one device of its own. */

@@ -11,7 +11,8 @@ import { ROLES, type Role, serverName, baseUrl } from "./generate.ts";
 import type { Yamlish } from "./overlay.ts";
 import { writeCompose } from "./compose.ts";
 import { type StackState, writeState, clearState } from "./state.ts";
-import { targetFileText, type StackOptions } from "./native.ts";
+import type { StackOptions } from "./options.ts";
+import { targetFileText } from "./target-file.ts";
 
 /**
  * The testcontainers launcher: the same reference instance as the native launcher, from docker-compose.yml

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
-import { projectRoot } from "../config/paths.ts";
+import { projectRoot, pythonPath } from "../config/paths.ts";
 import { trustCa } from "../config/trust.ts";
 import { registerWithSharedSecret } from "../matrix/registration.ts";
 import { waitFor, backoff, StopWaiting } from "../matrix/timeouts.ts";
@@ -15,44 +15,20 @@ import { isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
 import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, type WorkerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
-import { prepareProduction, startProductionServices, workerConfig, type Topology, type ProductionPlan } from "./topology/production.ts";
+import { prepareProduction, startProductionServices, workerConfig, type ProductionPlan } from "./topology/production.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
 import { ensure } from "./install.ts";
 import { openssl, synapse } from "../setup/installables.ts";
+import { targetFileText } from "./target-file.ts";
+import type { StackOptions } from "./options.ts";
 import { clearPartStatus, writePartStatus, type PartStatuses } from "./part-status.ts";
 
 /** The native launcher of the embedded reference instance: Synapse processes from the project venv. */
 
 
-export interface StackOptions {
-  stateDir: string;
-  profile: string;
-  overlays?: Partial<Record<Role, string>>;
-  with?: string[];
-  timeScale?: number;
-  sizeScale?: number;
-  /** Replaces the contract's group size limit on the reference instance (--group-limit N). */
-  groupSizeLimit?: number;
-  /** The implementation of hs1 (--server): Synapse (default) or Dendrite 0.13.8, built on first use. */
-  server?: "synapse" | "dendrite";
-  /** Progress lines (for the CLI); silent when absent. */
-  log?: (line: string) => void;
-  /** simple (default): three single Synapse processes; production: hs1 with workers, Redis, PostgreSQL and nginx. */
-  topology?: Topology;
-  /** nginx directives included first in hs1's public server block (production topology only). */
-  nginxOverlay?: string;
-  /**
-   * Parts (of `with`) that install and start in the background once the homeservers are up (`mxaccept run`):
-   * stackUp returns then, and their state is in parts-ready.json (src/stack/part-status.ts). A part that
-   * configures the homeservers (Keycloak: hs1's OIDC provider) is still prepared (installed) before them; only
-   * its start is in the background.
-   */
-  later?: string[];
-  /** Aborted when the run is interrupted: a background part starts nothing more, and stops what it starts. */
-  signal?: AbortSignal;
-}
+export type { StackOptions };
 
 /** A Synapse size ("100M", "2G", "512K", "1000") in bytes. */
 function maxUploadBytes(size: string): number {
@@ -66,10 +42,6 @@ function randomSecret(): string {
 }
 
 
-/** The venv's Python that runs Synapse; MXACCEPT_PYTHON points elsewhere (e.g. a venv outside the clone). */
-export function pythonPath(): string {
-  return process.env.MXACCEPT_PYTHON || join(projectRoot(), ".venv", "bin", "python");
-}
 
 function readOverlay(path: string, flag: string): Yamlish {
   const full = resolve(path);
@@ -200,44 +172,6 @@ async function waitBackgroundUpdates(server: ServerState): Promise<void> {
   }, { timeoutMs: 120_000, intervalMs: 200 }).catch((e) => {
     throw new UserError(`${server.role} did not finish its database background updates: ${(e as Error).message}.`);
   });
-}
-
-export function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
-  const by = Object.fromEntries(state.servers.map((s) => [s.role, s])) as Record<Role, ServerState>;
-  // The production topology names every server's admin URL, as a deployment with admin host names does: hs2 and
-  // hs3 stay single processes whose admin API answers on their own URL.
-  const production = state.topology === "production";
-  const partnerAdmin = by.hs2.adminUrl ?? (production ? by.hs2.baseUrl : undefined);
-  const outsiderAdmin = by.hs3.adminUrl ?? (production ? by.hs3.baseUrl : undefined);
-  const lines = [
-    "# Written by `mxaccept stack up`: the embedded reference instance. Holds secrets: do not share.",
-    `MXACCEPT_BASE_URL=${by.hs1.baseUrl}`,
-    `MXACCEPT_SERVER_NAME=${by.hs1.serverName}`,
-    ...(by.hs1.adminUrl ? [`MXACCEPT_ADMIN_BASE_URL=${by.hs1.adminUrl}`] : []),
-    `MXACCEPT_ADMIN_TOKEN=${tokens.hs1}`,
-    `MXACCEPT_REGISTRATION_SHARED_SECRET=${secrets.hs1}`,
-    `MXACCEPT_PARTNER_BASE_URL=${by.hs2.baseUrl}`,
-    `MXACCEPT_PARTNER_SERVER_NAME=${by.hs2.serverName}`,
-    ...(partnerAdmin ? [`MXACCEPT_PARTNER_ADMIN_BASE_URL=${partnerAdmin}`] : []),
-    `MXACCEPT_PARTNER_ADMIN_TOKEN=${tokens.hs2}`,
-    `MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET=${secrets.hs2}`,
-    `MXACCEPT_OUTSIDER_BASE_URL=${by.hs3.baseUrl}`,
-    `MXACCEPT_OUTSIDER_SERVER_NAME=${by.hs3.serverName}`,
-    ...(outsiderAdmin ? [`MXACCEPT_OUTSIDER_ADMIN_BASE_URL=${outsiderAdmin}`] : []),
-    `MXACCEPT_OUTSIDER_ADMIN_TOKEN=${tokens.hs3}`,
-    `MXACCEPT_OUTSIDER_REGISTRATION_SHARED_SECRET=${secrets.hs3}`,
-    `MXACCEPT_CA_FILE=${state.caCert}`,
-    `MXACCEPT_PROFILE=${state.profile}`,
-    "MXACCEPT_DESTRUCTIVE=allow",
-    "MXACCEPT_EMBEDDED=1",
-    `MXACCEPT_TIME_SCALE=${state.timeScale}`,
-    `MXACCEPT_SIZE_SCALE=${state.sizeScale}`,
-    `MXACCEPT_CROSS_TENANT=${state.crossTenant ?? "on"}`,
-    ...(state.groupSizeLimit ? [`MXACCEPT_GROUP_SIZE_LIMIT=${state.groupSizeLimit}`] : []),
-    // hs1's own generated homeserver.yaml (overlays included): the retention suite's config proof reads it.
-    `MXACCEPT_HOMESERVER_CONFIG=${by.hs1.config}`,
-  ];
-  return `${lines.join("\n")}\n`;
 }
 
 /** Starts hs1, hs2 and hs3, waits until they answer, creates their admins and writes the target file. */

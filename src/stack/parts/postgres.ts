@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { UserError } from "../../config/errors.ts";
 import { waitFor } from "../../matrix/timeouts.ts";
 import { ROLES } from "../generate.ts";
-import { pythonPath } from "../native.ts";
+import { pythonPath } from "../../config/paths.ts";
 import type { StackPart } from "../parts.ts";
 import { freePort } from "../ports.ts";
 import { ensure } from "../install.ts";
