@@ -8,10 +8,11 @@
  * any other line of a fenced block must be a command, so a new kind of command cannot slip past.
  */
 import { describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { projectRoot } from "../src/config/paths.ts";
+import { spawnCollect, type CliResult } from "./helpers/cli.ts";
 
 const ROOT = projectRoot();
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -159,26 +160,8 @@ function freshEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(argv: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: freshEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGTERM");
-      fail(new Error(`${argv.join(" ")} did not finish in ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      done({ code: 127, stdout, stderr: `${stderr}${e.message}` });
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, stdout, stderr });
-    });
-  });
+function run(argv: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return spawnCollect(argv[0]!, argv.slice(1), { cwd: ROOT, env: freshEnv(), timeoutMs });
 }
 
 /** stderr without the bootstrap's announcements (a first fetch of Node 24 or npm ci on a fresh clone). */

@@ -11,27 +11,35 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the mxaccept CLI as a user would (through bin/mxaccept.js), with extra environment. */
-export function mxaccept(args: string[], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<CliResult> {
+/**
+ * Runs a command to its end and collects its output; a command that cannot be started ends with 127 (as a shell
+ * says), one that overruns `timeoutMs` is stopped and rejects with its stderr.
+ */
+export function spawnCollect(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), "bin", "mxaccept.js"), ...args], {
-      cwd: projectRoot(),
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? projectRoot(), env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill("SIGTERM");
-      reject(new Error(`mxaccept ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`${[cmd, ...args].join(" ")} did not finish in ${opts.timeoutMs} ms\n${stderr}`));
+    }, opts.timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: `${stderr}${e.message}` });
+    });
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** Runs the mxaccept CLI as a user would (through bin/mxaccept.js), with extra environment. */
+export function mxaccept(args: string[], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<CliResult> {
+  return spawnCollect(process.execPath, [join(projectRoot(), "bin", "mxaccept.js"), ...args], { env: { ...process.env, ...env }, timeoutMs });
 }
 
 /**
