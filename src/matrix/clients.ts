@@ -4,7 +4,7 @@ import loglevel from "loglevel";
 import type { TestUser } from "./users.ts";
 import { matrixFetch, requestJson } from "./http.ts";
 import { logSdk, nameToken } from "./client-log.ts";
-import { waitFor } from "./timeouts.ts";
+import { scaled, waitFor } from "./timeouts.ts";
 
 /**
  * E2EE clients: matrix-js-sdk with its Rust crypto (WASM) in Node, in-memory crypto store, one fresh device per
@@ -43,14 +43,15 @@ function sdkLogger(prefix: string): Logger {
   return l;
 }
 
+/** Waits for the client's first sync, 60 s × MXACCEPT_TIMEOUT_FACTOR; the timeout names the last /sync failure. */
 export async function waitForSyncPrepared(client: MatrixClient, timeoutMs = 60_000): Promise<void> {
   if (client.isInitialSyncComplete()) return;
   let lastError = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off(ClientEvent.Sync, onSync);
-      reject(new Error(`initial sync of ${client.getUserId()} did not complete${lastError ? `: the last /sync failed with ${lastError}` : ""}`));
-    }, timeoutMs);
+      reject(new Error(`initial sync of ${client.getUserId()} did not complete in ${scaled(timeoutMs)} ms${lastError ? `: the last /sync failed with ${lastError}` : ""}`));
+    }, scaled(timeoutMs));
     const onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: Error & { httpStatus?: number; errcode?: string } }) => {
       if (state === SyncState.Prepared || state === SyncState.Syncing) {
         clearTimeout(timer);
