@@ -7,10 +7,10 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     // The end-to-end self-tests start their own reference instances (own state folder, free ports): two files at a
     // time. They mostly wait on the homeservers, so on 2 cores two at a time take about half as long as one by one.
-    // MXACCEPT_TEST_WORKERS=1 runs them one by one. Only test/topology.e2e.test.ts needs 127.0.0.1:443 (npm test's
+    // MXACCEPT_SELFTEST_WORKERS=1 runs them one by one. Only test/topology.e2e.test.ts needs 127.0.0.1:443 (npm test's
     // production scenario runs start after the self-tests).
     fileParallelism: true,
-    maxWorkers: Number(process.env.MXACCEPT_TEST_WORKERS ?? 2),
+    maxWorkers: Number(process.env.MXACCEPT_SELFTEST_WORKERS ?? 2),
     minWorkers: 1,
     pool: "forks",
     testTimeout: 30_000,

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { projectRoot } from "../src/config/paths.ts";
 import { staticCatalogue } from "../src/report/catalogue.ts";
 import { PHASES } from "../src/report/results.ts";
+import { ENV } from "../src/report/run-context.ts";
 
 /**
  * The run's two phases (playwright.config.ts): every check is in exactly one Playwright project, "parallel" (and
@@ -18,7 +19,7 @@ function listed(): { project: string; file: string; title: string }[] {
   const r = spawnSync(process.execPath, [join(projectRoot(), "node_modules", "@playwright", "test", "cli.js"), "test", "--list", "--reporter=list", "-c", join(projectRoot(), "playwright.config.ts")], {
     cwd: projectRoot(),
     encoding: "utf8",
-    env: { ...process.env, MXACCEPT_TARGET: join(dir, "target.env"), MXACCEPT_REPORT_DIR: dir, MXACCEPT_CATALOGUE: "1" },
+    env: { ...process.env, [ENV.target]: join(dir, "target.env"), [ENV.reportDir]: dir, MXACCEPT_CATALOGUE: "1" },
   });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.split("\n").flatMap((l) => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { projectRoot } from "../config/paths.ts";
 import { scenarioTitles } from "../docs/requirements-table.ts";
 import type { CatalogueEntry } from "./results.ts";
+import { ENV } from "./run-context.ts";
 
 /**
  * The catalogue: every check (test) under scenarios/, whether or not this run selects it, so results.json can
@@ -57,7 +58,7 @@ export async function listCatalogue(targetFile: string): Promise<Catalogue> {
       const child = spawn(process.execPath, [cli, "test", "--list", "--reporter=json", "-c", join(projectRoot(), "playwright.config.ts")], {
         cwd: projectRoot(),
         stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, MXACCEPT_TARGET: targetFile, MXACCEPT_REPORT_DIR: dir, MXACCEPT_CATALOGUE: "1", PLAYWRIGHT_JSON_OUTPUT_FILE: out },
+        env: { ...process.env, [ENV.target]: targetFile, [ENV.reportDir]: dir, MXACCEPT_CATALOGUE: "1", PLAYWRIGHT_JSON_OUTPUT_FILE: out },
       });
       // A run that ends early (a bad target, Ctrl-C) must not leave the listing or its folder behind.
       const stop = () => {

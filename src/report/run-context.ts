@@ -17,9 +17,9 @@ export interface RunContext {
 
 export const ENV = {
   target: "MXACCEPT_TARGET",
-  profile: "MXACCEPT_PROFILE_ID",
+  profile: "MXACCEPT_RUN_PROFILE",
   runId: "MXACCEPT_RUN_ID",
-  reportDir: "MXACCEPT_REPORT_DIR",
+  reportDir: "MXACCEPT_RUN_REPORT_DIR",
   suites: "MXACCEPT_SUITES",
   grep: "MXACCEPT_GREP",
 } as const;
