@@ -1,3 +1,6 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { SUITES, MANUAL_SUITES } from "../src/config/suites.ts";
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +16,11 @@ const VSM = ["VSM-1", "VSM-2.1.isolation", "VSM-2.1.cross-tenant", "VSM-2.1.no-p
   "VSM-2.3.alerting", "VSM-2.3.panic", "VSM-2.3.bots", "VSM-3.1", "VSM-4.2.roles", "VSM-4.2.group-limit", "VSM-5.1", "VSM-5.2", "VSM-7"];
 
 describe("profiles", () => {
+  it("the suites are listed once: each is a scenarios folder (but the manual ones), and every folder is a suite", () => {
+    const folders = readdirSync(join(projectRoot(), "scenarios"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(folders).toEqual(SUITES.filter((s) => !MANUAL_SUITES.includes(s)).sort());
+  });
+
   it("lists both shipped profiles", () => {
     expect(listProfiles()).toEqual(["managed-bundesmessenger", "vodafone-secure-messenger"]);
   });

@@ -1,3 +1,4 @@
+import { SUITES } from "../config/suites.ts";
 /**
  * Help for every command (`mxaccept <command> --help`) and the top-level help (`mxaccept help`), built from the
  * option tables each command already hands to parseArgs (src/cli/args.ts `parse`) plus the explanations here, so
@@ -26,10 +27,10 @@ export const OPTIONS: Record<string, OptionHelp> = {
   "state-dir": { arg: "D", text: "state folder of the reference instance (default .mxaccept/, or MXACCEPT_STATE_DIR)" },
   server: { arg: "synapse|dendrite", text: "the implementation of hs1: synapse (default) or dendrite (Dendrite 0.13.8, built on first use; hs2 and hs3 stay Synapse; no --with parts)" },
   topology: { arg: "simple|production", text: "shape of hs1: simple (one Synapse process, default) or production (workers, Redis, PostgreSQL behind nginx with TLS)" },
-  suite: { arg: "a,b", text: "run only these suites: messaging, federation, virus, retention, storage, billing, identity, portals, security, availability, operations (default: all)" },
+  suite: { arg: "a,b", text: `run only these suites: ${SUITES.join(", ")} (default: all)` },
   grep: { arg: "RE", text: "run only checks whose title matches the regular expression (e.g. 'BUM-2.1')" },
   "keep-data": { text: "keep the users, rooms and media the run created (remove them later with 'mxaccept cleanup --run ID')" },
-  workers: { arg: "N", text: "parallel Playwright workers (default: Playwright's; 1 when the federation suite restarts the embedded tenants)" },
+  workers: { arg: "N", text: "parallel Playwright workers (default 2); checks that disturb others (@exclusive) always run one at a time after the rest" },
   strict: { text: "also exit non-zero when a requirement is incomplete or skipped (for handover; default: only when one failed)" },
   run: { arg: "ID", text: "a run id (the folder name under reports/, e.g. 20261122-130501-a1b2)" },
   stale: { text: "remove the leftovers of every mxaccept run older than --older-than (crashed runs)" },

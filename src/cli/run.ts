@@ -8,7 +8,7 @@ import { projectRoot, reportsDir } from "../config/paths.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
-import { readPartStatus } from "../stack/part-status.ts";
+import { PART_SUITES, readPartStatus } from "../stack/part-status.ts";
 import { readResults } from "../report/playwright-reporter.ts";
 import { contextEnv, type RunContext } from "../report/run-context.ts";
 import { formatTable } from "../report/table.ts";
@@ -23,13 +23,11 @@ import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight, detectCapabilities } from "./preflight.ts";
 import { chromium, ensureOrSay } from "../setup/installables.ts";
+import { SUITES } from "../config/suites.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";
 /** Exit code of `run --strict` when no requirement failed but one is incomplete or skipped (1: a requirement failed). */
 export const EXIT_NOT_PROVEN = 3;
-/** Suites that need the reference instance's IdP: `run` starts it `--with keycloak` for them. */
-const IDP_SUITES = ["identity", "portals"];
-const SUITES = ["messaging", "federation", "virus", "retention", "storage", "billing", "identity", "portals", "security", "availability", "operations"];
 
 function runPlaywright(ctx: RunContext, extraArgs: string[], workers?: string, extraEnv: Record<string, string> = {}): Promise<number> {
   const cli = join(projectRoot(), "node_modules", "@playwright", "test", "cli.js");
@@ -66,7 +64,7 @@ export async function runCommand(args: string[]): Promise<number> {
     workers: { type: "string" },
   }, USAGE);
   const suites = list(values.suite);
-  const badSuite = suites?.find((s) => !SUITES.includes(s));
+  const badSuite = suites?.find((s) => !(SUITES as readonly string[]).includes(s));
   if (badSuite) throw new UserError(`--suite ${badSuite}: unknown suite; choose from ${SUITES.join(", ")}.`);
   if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) throw new UserError(`--workers ${values.workers}: must be a whole number >= 1.`);
   if (values.grep) {
@@ -112,8 +110,9 @@ export async function runCommand(args: string[]): Promise<number> {
       console.error(`using the running reference instance (${opts.stateDir})`);
     } else {
       // The virus suite needs the content scanner: a run that includes it gets the scanner unless --with says otherwise.
-      if (values.with === undefined && (!suites || suites.includes("virus")) && opts.server !== "dendrite") opts.with = ["scanner"];
-      if ((!suites || suites.some((s) => IDP_SUITES.includes(s))) && opts.server !== "dendrite") opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
+      if (values.with === undefined && (!suites || suites.some((s) => PART_SUITES.scanner!.includes(s))) && opts.server !== "dendrite") opts.with = ["scanner"];
+      // The identity and portals suites need the reference instance's IdP: the run starts it with keycloak.
+      if ((!suites || suites.some((s) => PART_SUITES.keycloak!.includes(s))) && opts.server !== "dendrite") opts.with = [...new Set([...(opts.with ?? []), "keycloak"])];
       catalogue = listCatalogue(join(opts.stateDir, "target.env"));
       console.error(`starting the embedded reference instance for this run${opts.with?.length ? ` (with ${opts.with.join(", ")})` : ""} …`);
       startedStack = opts.stateDir; // recorded first, so an interruption during start-up still stops it

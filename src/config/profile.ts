@@ -6,6 +6,7 @@ import { UserError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { projectRoot } from "./paths.ts";
 import { formatZodIssue } from "./zod-issue.ts";
+import { SUITES } from "./suites.ts";
 
 const Bilingual = z.object({ de: z.string().min(1), en: z.string().min(1) });
 const Duration = z.union([z.string(), z.number()]).refine((v) => {
@@ -22,7 +23,7 @@ const REQ_ID = /^(BUM|VSM|SEC)-[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*$/;
 const Requirement = z
   .object({
     id: z.string().regex(REQ_ID, "must look like BUM-2.1.a1, VSM-7 or SEC-anonymous"),
-    suite: z.string().min(1),
+    suite: z.enum(SUITES),
     title: Bilingual,
     check: z.enum(["automated", "manual"]).default("automated"),
     manualReason: Bilingual.optional(),
