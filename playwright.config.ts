@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { join } from "node:path";
-import { runContext } from "./src/report/run-context.ts";
+import { runContext } from "./src/config/run-context.ts";
 import { timeoutFactor } from "./src/matrix/timeouts.ts";
 import { loadProfile } from "./src/config/profile.ts";
 import { selectionGrep, EXCLUSIVE_TAG } from "./src/report/results.ts";

@@ -18,7 +18,7 @@ import { projectRoot } from "../src/config/paths.ts";
 import { runAutocannon } from "../src/load/autocannon-engine.ts";
 import { k6Binary } from "../src/load/k6-engine.ts";
 import { childrenCpuMs } from "../src/load/engine.ts";
-import { provisionLoadUsers, pool } from "../src/load/users.ts";
+import { provisionLoadUsers, pool } from "../src/load/load-users.ts";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";

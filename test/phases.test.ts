@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { projectRoot } from "../src/config/paths.ts";
 import { staticCatalogue } from "../src/report/catalogue.ts";
 import { PHASES } from "../src/report/results.ts";
-import { ENV } from "../src/report/run-context.ts";
+import { ENV } from "../src/config/run-context.ts";
 
 /**
  * The run's two phases (playwright.config.ts): every check is in exactly one Playwright project, "parallel" (and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tallyPoll, POLL_START, POLL_RESPONSE, POLL_END, type PollEventLike } from "../src/matrix/polls.ts";
+import { tallyPoll, POLL_START, POLL_RESPONSE, POLL_END, type PollEventLike } from "../src/matrix/poll-tally.ts";
 
 const start = { eventId: "$start", type: POLL_START, sender: "@a:x", ts: 0, content: { [POLL_START]: { answers: [{ id: "ja" }, { id: "nein" }], max_selections: 1 } } };
 const rel = { "m.relates_to": { rel_type: "m.reference", event_id: "$start" } };

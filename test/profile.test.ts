@@ -1,11 +1,9 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { SUITES, MANUAL_SUITES } from "../src/config/suites.ts";
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify, parse } from "yaml";
 import { loadProfile, parseProfile, listProfiles, profilePath } from "../src/config/profile.ts";
+import { SUITES, MANUAL_SUITES } from "../src/config/suites.ts";
 import { projectRoot } from "../src/config/paths.ts";
 
 // Every id of shared/REQUIREMENTS.md, by profile (baseline security ids belong to both).

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadProfile } from "../src/config/profile.ts";
-import { checkRetentionConfig, loadHomeserverConfig } from "../src/report/retention-config.ts";
+import { checkRetentionConfig, loadHomeserverConfig } from "../src/checks/retention-config.ts";
 import { generateHomeserver, type StackLayout } from "../src/stack/generate.ts";
 import { deepMerge, type Yamlish } from "../src/stack/overlay.ts";
 import { parseTarget } from "../src/config/target.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../src/config/profile.ts";
-import { retentionPlan, auditLimits, judgeMessages, judgeMedia, conclusiveness, sampleEvenly } from "../src/report/retention.ts";
+import { retentionPlan, auditLimits, judgeMessages, judgeMedia, conclusiveness, sampleEvenly } from "../src/checks/retention-audit.ts";
 
 const DAY = 86_400_000;
 

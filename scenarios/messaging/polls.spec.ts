@@ -4,7 +4,7 @@ import { PollEndEvent } from "matrix-js-sdk/lib/extensible_events_v1/PollEndEven
 import { M_POLL_KIND_DISCLOSED } from "matrix-js-sdk";
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
-import { tallyPoll, POLL_START, type PollEventLike } from "../../src/matrix/polls.ts";
+import { tallyPoll, POLL_START, type PollEventLike } from "../../src/matrix/poll-tally.ts";
 
 test("BUM-2.1.g poll: start, answers from several members, end; every member counts the same tally", async ({ users, clients, rooms }, testInfo) => {
   const people = await Promise.all(["alice", "bob", "carol"].map((n) => users.create(n)));

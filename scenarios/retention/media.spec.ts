@@ -3,7 +3,7 @@ import { test, expect, evidence } from "../../fixtures/index.ts";
 import { upload, download, parseMxc } from "../../src/matrix/attachments.ts";
 import { parseDuration } from "../../src/config/duration.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/report/retention.ts";
+import { auditLimits, auditLocalMedia, auditRemoteMedia, listRoomIds } from "../../src/checks/retention-audit.ts";
 import { mediaRetentionPeriodMs } from "../../src/stack/generate.ts";
 import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";
 

@@ -2,7 +2,7 @@ import { test, expect, evidence, type Member } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
-import { retentionPlan, auditLimits, auditMessages } from "../../src/report/retention.ts";
+import { retentionPlan, auditLimits, auditMessages } from "../../src/checks/retention-audit.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
 import type { TestUser } from "../../src/matrix/users.ts";
 import { configProof, auditVerdict, auditProof, AUDIT_SAMPLE } from "./proofs.ts";

@@ -2,8 +2,8 @@ import type { TestInfo } from "@playwright/test";
 import { expect, evidence, inconclusive } from "../../fixtures/index.ts";
 import type { Profile } from "../../src/config/profile.ts";
 import type { Target } from "../../src/config/target.ts";
-import { loadHomeserverConfig, checkRetentionConfig, type RetentionConfigVerdict } from "../../src/report/retention-config.ts";
-import { conclusiveness } from "../../src/report/retention.ts";
+import { loadHomeserverConfig, checkRetentionConfig, type RetentionConfigVerdict } from "../../src/checks/retention-config.ts";
+import { conclusiveness } from "../../src/checks/retention-audit.ts";
 
 /**
  * The proofs a retention check combines (README, "Retention"): live on the embedded reference; config where the

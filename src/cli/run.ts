@@ -10,7 +10,7 @@ import { newRunId } from "../matrix/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
 import { PART_SUITES, readPartStatus } from "../stack/part-status.ts";
 import { readResults } from "../report/playwright-reporter.ts";
-import { contextEnv, type RunContext } from "../report/run-context.ts";
+import { contextEnv, type RunContext } from "../config/run-context.ts";
 import { formatTable } from "../report/table.ts";
 import { verdictLine } from "../report/results.ts";
 import { listCatalogue, writeCatalogue } from "../report/catalogue.ts";

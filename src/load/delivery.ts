@@ -1,6 +1,6 @@
 import { requestJson } from "../matrix/http.ts";
 import { LatencyHistogram, type LatencySummary } from "./histogram.ts";
-import type { LoadUser } from "./users.ts";
+import type { LoadUser } from "./load-users.ts";
 
 /**
  * Delivery latency: another account long-polls /sync while the load runs and matches every load message by

@@ -6,7 +6,7 @@ import { UserFactory } from "../matrix/users.ts";
 import { deployment } from "../config/deployment.ts";
 import type { ScheduledRequest } from "./autocannon-engine.ts";
 import { LOAD_FIELD } from "./delivery.ts";
-import { pool, provisionLoadUsers, type LoadUser } from "./users.ts";
+import { pool, provisionLoadUsers, type LoadUser } from "./load-users.ts";
 
 /**
  * The four load scenarios and what they need on the homeserver. `prepare` creates the run-tagged users (and for

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { projectRoot } from "../config/paths.ts";
 import { scenarioTitles } from "../docs/requirements-table.ts";
 import type { CatalogueEntry } from "./results.ts";
-import { ENV } from "./run-context.ts";
+import { ENV } from "../config/run-context.ts";
 
 /**
  * The catalogue: every check (test) under scenarios/, whether or not this run selects it, so results.json can

@@ -9,7 +9,7 @@ import { trustCa } from "../config/trust.ts";
 import { requestJson } from "../matrix/http.ts";
 import { projectRoot } from "../config/paths.ts";
 import { aggregate, summarize, redact, type Results, type TestOutcome } from "./results.ts";
-import { runContext } from "./run-context.ts";
+import { runContext } from "../config/run-context.ts";
 import { readCatalogue } from "./catalogue.ts";
 import { junitXml } from "./junit.ts";
 import { timeoutFactor } from "../matrix/timeouts.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { reportsDir } from "../config/paths.ts";
+import { reportsDir } from "./paths.ts";
 import { newRunId } from "../matrix/run-id.ts";
 
 /**
