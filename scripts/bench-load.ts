@@ -24,9 +24,9 @@ import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { runningStack } from "../src/stack/native.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
-import { newRunId, runTag } from "../src/matrix/run-id.ts";
+import { newRunId, runTag } from "../src/config/run-id.ts";
 import { randomPassword } from "../src/matrix/users.ts";
-import { deployment } from "../src/config/deployment.ts";
+import { deployment } from "../src/matrix/deployment.ts";
 import { cleanupRun } from "../src/matrix/cleanup.ts";
 import { scriptArgs } from "./script-args.ts";
 

@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { loadTarget } from "../src/config/target.ts";
-import { deployment } from "../src/config/deployment.ts";
+import { deployment } from "../src/matrix/deployment.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { requestJson } from "../src/matrix/http.ts";

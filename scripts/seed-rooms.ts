@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
-import { deployment } from "../src/config/deployment.ts";
+import { deployment } from "../src/matrix/deployment.ts";
 import { requestJson } from "../src/matrix/http.ts";
 import { scriptArgs } from "./script-args.ts";
 

@@ -8,7 +8,7 @@ import { trustCa } from "../src/config/trust.ts";
 import { AdminClient } from "../src/matrix/admin.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 import { UserFactory } from "../src/matrix/users.ts";
-import { newRunId } from "../src/matrix/run-id.ts";
+import { newRunId } from "../src/config/run-id.ts";
 import { projectRoot } from "../src/config/paths.ts";
 import { waitFor } from "../src/matrix/timeouts.ts";
 import type { Results } from "../src/report/results.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTarget } from "../src/config/target.ts";
-import { deployment, deployments, roleOf } from "../src/config/deployment.ts";
+import { deployment, deployments, roleOf } from "../src/matrix/deployment.ts";
 import { UserError } from "../src/config/errors.ts";
 import { projectRoot } from "../src/config/paths.ts";
 import { auditRouting, auditSource } from "./helpers/routing-audit.ts";
@@ -59,7 +59,7 @@ describe("routing audit: no admin request is built against a client URL", () => 
   it("the harness's sources (src/, scenarios/, fixtures/, scripts/) send every admin request to a deployment's admin URL", () => {
     const r = auditRouting(projectRoot(), ["src", "scenarios", "fixtures", "scripts"]);
     expect(r.files).toBeGreaterThan(100);
-    expect(r.findings.map((f) => `${f.file}:${f.line} ${f.why}: ${f.code}`), "route these through src/config/deployment.ts").toEqual([]);
+    expect(r.findings.map((f) => `${f.file}:${f.line} ${f.why}: ${f.code}`), "route these through src/matrix/deployment.ts").toEqual([]);
     // The deliberate probes of the public client URL (SEC-admin-surface), each marked in the code.
     expect(r.probes.length).toBeGreaterThanOrEqual(2);
     expect(r.probes.every((p) => p.startsWith("scenarios/security/admin-surface.spec.ts:"))).toBe(true);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
-import { deployment } from "../src/config/deployment.ts";
+import { deployment } from "../src/matrix/deployment.ts";
 import { chromium } from "@playwright/test";
 import { ElementWebLogin } from "../fixtures/element-web.ts";
 import { CHROMIUM_ARGS, chromiumPath } from "../src/report/pdf.ts";

@@ -1,6 +1,6 @@
 import { test, expect, evidence, inconclusive, type Member } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
-import { deployment } from "../../src/config/deployment.ts";
+import { deployment } from "../../src/matrix/deployment.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { rawSync } from "../../src/matrix/raw-sync.ts";

@@ -1,7 +1,7 @@
 import { test, expect } from "../../fixtures/browser.ts";
 import { appPortal, looksGerman } from "../../fixtures/app-portal.ts";
 import { evidence, inconclusive } from "../../fixtures/index.ts";
-import { deployment } from "../../src/config/deployment.ts";
+import { deployment } from "../../src/matrix/deployment.ts";
 import { download, parseMxc, upload } from "../../src/matrix/attachments.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";

@@ -4,7 +4,7 @@ import { evidence, inconclusive } from "../../fixtures/index.ts";
 import { KeycloakConsole } from "../../fixtures/keycloak-console.ts";
 import { ssoLogin } from "../../fixtures/sso.ts";
 import { requestJson } from "../../src/matrix/http.ts";
-import { runTag } from "../../src/matrix/run-id.ts";
+import { runTag } from "../../src/config/run-id.ts";
 import { scaled, waitFor } from "../../src/matrix/timeouts.ts";
 import { randomPassword, scopeSlug } from "../../src/matrix/users.ts";
 

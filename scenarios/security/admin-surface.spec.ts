@@ -1,5 +1,5 @@
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
-import { deployment } from "../../src/config/deployment.ts";
+import { deployment } from "../../src/matrix/deployment.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN } from "../../src/security/admin-endpoints.ts";

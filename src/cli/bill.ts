@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
 import { loadTarget } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { priceMonth, formatBill } from "../report/billing.ts";
 import { measureUsage, type Usage } from "../report/usage.ts";

@@ -6,7 +6,7 @@ import { loadTarget } from "../config/target.ts";
 import { parseDuration } from "../config/duration.ts";
 import { trustCa } from "../config/trust.ts";
 import { cleanupRun, cleanupStale, formatCleanup, type CleanupResult } from "../matrix/cleanup.ts";
-import { isRunId } from "../matrix/run-id.ts";
+import { isRunId } from "../config/run-id.ts";
 import { readState } from "../stack/state.ts";
 import { parse } from "./args.ts";
 import { preflight } from "./preflight.ts";

@@ -9,7 +9,7 @@ import { loadProfile } from "../config/profile.ts";
 import { loadTarget, type HomeserverTarget } from "../config/target.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { Ledger } from "../matrix/ledger.ts";
-import { newRunId } from "../matrix/run-id.ts";
+import { newRunId } from "../config/run-id.ts";
 import { runningStack, stackUp, stackDown } from "../stack/native.ts";
 import { k6Data, prepareScenario, SCENARIOS, type Scenario } from "../load/scenarios.ts";
 import { runLevel, type Engine } from "../load/run-level.ts";

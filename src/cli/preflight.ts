@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import type { HomeserverTarget, Target } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { MatrixError, requestJson } from "../matrix/http.ts";
 import { Ledger } from "../matrix/ledger.ts";

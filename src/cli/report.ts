@@ -6,7 +6,7 @@ import { writeAcceptanceRecord } from "../report/acceptance.ts";
 import { renderAllure } from "../report/allure.ts";
 import { parse } from "./args.ts";
 import { ensure } from "../stack/install.ts";
-import { chromium, ensureOrSay, java } from "../setup/installables.ts";
+import { chromium, ensureOrSay, java } from "../stack/installables.ts";
 
 const USAGE = "mxaccept report [--run ID] [--pdf | --no-pdf] [--allure [--allure-history DIR]]";
 

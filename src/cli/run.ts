@@ -6,7 +6,7 @@ import { loadProfile } from "../config/profile.ts";
 import { loadTarget, targetSecrets } from "../config/target.ts";
 import { projectRoot, reportsDir } from "../config/paths.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
-import { newRunId } from "../matrix/run-id.ts";
+import { newRunId } from "../config/run-id.ts";
 import { stackUp, stackDown, runningStack } from "../stack/native.ts";
 import { PART_SUITES, readPartStatus } from "../stack/part-status.ts";
 import { readResults } from "../report/playwright-reporter.ts";
@@ -22,7 +22,7 @@ import { referenceLimitLines } from "../report/reference-limits.ts";
 import { parse, STACK_OPTIONS, list } from "./args.ts";
 import { stackOptions } from "./stack.ts";
 import { preflight, detectCapabilities } from "./preflight.ts";
-import { chromium, ensureOrSay } from "../setup/installables.ts";
+import { chromium, ensureOrSay } from "../stack/installables.ts";
 import { SUITES } from "../config/suites.ts";
 
 const USAGE = "mxaccept run [--target F.env] [--profile ID] [--suite a,b] [--grep RE] [--strict] [--keep-data] [--workers N] [stack options]";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { reportsDir } from "./paths.ts";
-import { newRunId } from "../matrix/run-id.ts";
+import { newRunId } from "./run-id.ts";
 
 /**
  * What `mxaccept run` hands to Playwright (main process, reporter and workers) through the environment:

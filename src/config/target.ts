@@ -62,7 +62,7 @@ const TargetEnv = z.object(keys).strict();
 type TargetEnv = z.infer<typeof TargetEnv>;
 
 export interface HomeserverTarget {
-  /** Which server of the target this is (src/config/deployment.ts); unset in hand-made objects: the instance. */
+  /** Which server of the target this is (src/matrix/deployment.ts); unset in hand-made objects: the instance. */
   role?: "instance" | "partner" | "outsider";
   baseUrl: string;
   serverName: string;
@@ -70,7 +70,7 @@ export interface HomeserverTarget {
   registrationSharedSecret?: string;
   /**
    * Where the admin API (and metrics) answer when the operator keeps them off the public client URL. Read it
-   * through src/config/deployment.ts (`deployment(hs).adminUrl`), which decides where every request goes.
+   * through src/matrix/deployment.ts (`deployment(hs).adminUrl`), which decides where every request goes.
    */
   adminBaseUrl?: string;
 }

@@ -7,14 +7,14 @@ import { projectRoot } from "../config/paths.ts";
 import { childrenCpuMs, MAX_LATE_SHARE, type LoadResult } from "./engine.ts";
 import type { LatencySummary } from "./histogram.ts";
 import { ensure } from "../stack/install.ts";
-import { k6, k6Dir } from "../setup/installables.ts";
+import { k6, k6Dir } from "../stack/installables.ts";
 
 /**
  * The k6 engine: runs the plain k6 script load/k6/matrix.js (open model, constant-arrival-rate) as a child
  * process with the profile's targets as thresholds (k6 exits 99 on a breach) and reads its JSON summary.
- * k6 is built from the Go module proxy into the user's cache the first time it is used (src/setup/installables.ts); MXACCEPT_K6 overrides.
+ * k6 is built from the Go module proxy into the user's cache the first time it is used (src/stack/installables.ts); MXACCEPT_K6 overrides.
  */
-import { K6_VERSION } from "../setup/installables.ts";
+import { K6_VERSION } from "../stack/installables.ts";
 export { K6_VERSION };
 
 export function k6Binary(): string {

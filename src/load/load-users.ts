@@ -1,7 +1,7 @@
 import type { HomeserverTarget } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import type { Ledger } from "../matrix/ledger.ts";
-import { runTag } from "../matrix/run-id.ts";
+import { runTag } from "../config/run-id.ts";
 
 /**
  * Users at scale for load runs: many run-tagged users, created and logged in without touching the target's

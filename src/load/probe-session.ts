@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { reportsDir } from "../config/paths.ts";
 import type { Target } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import type { AdminClient } from "../matrix/admin.ts";
 import { requestJson } from "../matrix/http.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { cleanupRun } from "../matrix/cleanup.ts";
 import { PlainBot } from "../matrix/plain-bot.ts";
-import { newRunId, runTag } from "../matrix/run-id.ts";
+import { newRunId, runTag } from "../config/run-id.ts";
 import { UserFactory, passwordLogin, randomPassword, type TestUser } from "../matrix/users.ts";
 
 /**

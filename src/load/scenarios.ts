@@ -3,7 +3,7 @@ import type { HomeserverTarget } from "../config/target.ts";
 import { requestJson } from "../matrix/http.ts";
 import type { Ledger } from "../matrix/ledger.ts";
 import { UserFactory } from "../matrix/users.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import type { ScheduledRequest } from "./autocannon-engine.ts";
 import { LOAD_FIELD } from "./delivery.ts";
 import { pool, provisionLoadUsers, type LoadUser } from "./load-users.ts";

@@ -1,7 +1,7 @@
 import type { HomeserverTarget } from "../config/target.ts";
 import type { AdminClient } from "./admin.ts";
 import type { Ledger } from "./ledger.ts";
-import { runTag } from "./run-id.ts";
+import { runTag } from "../config/run-id.ts";
 import { mapPool } from "./pool.ts";
 
 /**

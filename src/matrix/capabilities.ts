@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HomeserverTarget, Target } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "./deployment.ts";
 import { MatrixError, requestJson } from "./http.ts";
 
 /**

@@ -1,9 +1,9 @@
 import type { Target } from "../config/target.ts";
 import { UserError } from "../config/errors.ts";
-import { deployments, type Deployment } from "../config/deployment.ts";
+import { deployments, type Deployment } from "./deployment.ts";
 import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
-import { runIdOf, runTag, TAG_PREFIX } from "./run-id.ts";
+import { runIdOf, runTag, TAG_PREFIX } from "../config/run-id.ts";
 import { mapPool } from "./pool.ts";
 import { waitFor } from "./timeouts.ts";
 import { cleanupWithoutAdminApi } from "./cleanup-client.ts";

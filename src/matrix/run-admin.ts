@@ -1,7 +1,7 @@
 import type { HomeserverTarget } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "./deployment.ts";
 import type { Ledger } from "./ledger.ts";
-import { runTag } from "./run-id.ts";
+import { runTag } from "../config/run-id.ts";
 import { randomPassword } from "./users.ts";
 import { adminApiRouted } from "./capabilities.ts";
 import { recordSession } from "./sessions.ts";

@@ -1,10 +1,10 @@
 import { randomBytes, createHash } from "node:crypto";
 import type { HomeserverTarget } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "./deployment.ts";
 import { AdminClient } from "./admin.ts";
 import { requestJson, type JsonResponse } from "./http.ts";
 import type { Ledger } from "./ledger.ts";
-import { runTag } from "./run-id.ts";
+import { runTag } from "../config/run-id.ts";
 import { needs, type ServerCapabilities } from "./capabilities.ts";
 import { recordSession } from "./sessions.ts";
 import { nameToken } from "./client-log.ts";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../config/paths.ts";
-import { scenarioTitles } from "../docs/requirements-table.ts";
+import { scenarioTitles } from "./scenario-titles.ts";
 import type { CatalogueEntry } from "./results.ts";
 import { ENV } from "../config/run-context.ts";
 

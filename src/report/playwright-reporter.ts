@@ -4,7 +4,7 @@ import { join, relative, sep } from "node:path";
 import type { Reporter, FullConfig, Suite, TestCase, TestResult } from "@playwright/test/reporter";
 import { loadProfile, type Profile } from "../config/profile.ts";
 import { loadTarget, targetSecrets, type Target } from "../config/target.ts";
-import { deployment } from "../config/deployment.ts";
+import { deployment } from "../matrix/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { requestJson } from "../matrix/http.ts";
 import { projectRoot } from "../config/paths.ts";

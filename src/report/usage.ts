@@ -1,5 +1,5 @@
 import type { AdminClient } from "../matrix/admin.ts";
-import { runIdOf } from "../matrix/run-id.ts";
+import { runIdOf } from "../config/run-id.ts";
 
 /**
  * Usage of a live instance, as billed: registered users are the local accounts that are not deactivated, not

@@ -1,7 +1,7 @@
 import type { Installable } from "../stack/install.ts";
 import { join } from "node:path";
 import { projectRoot } from "../config/paths.ts";
-import { chromium, clamav, contentScanner, dockerCompose, java, k6, keycloak, openssl, postgresServer, psycopg2, synapse } from "./installables.ts";
+import { chromium, clamav, contentScanner, dockerCompose, java, k6, keycloak, openssl, postgresServer, psycopg2, synapse } from "../stack/installables.ts";
 import { nginxAndRedis, synapseRedisExtra } from "../stack/topology/production.ts";
 import { dendriteInstallable } from "../stack/dendrite.ts";
 

@@ -20,7 +20,7 @@ import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
 import { ensure } from "./install.ts";
-import { openssl, synapse } from "../setup/installables.ts";
+import { openssl, synapse } from "./installables.ts";
 import { targetFileText } from "./target-file.ts";
 import type { StackOptions } from "./options.ts";
 import { clearPartStatus, writePartStatus, type PartStatuses } from "./part-status.ts";

@@ -3,9 +3,9 @@ import { join, relative, sep } from "node:path";
 import ts from "typescript";
 
 /**
- * A source audit behind "one place decides where a request goes" (src/config/deployment.ts): finds code that
+ * A source audit behind "one place decides where a request goes" (src/matrix/deployment.ts): finds code that
  * sends an admin request (/_synapse/admin) anywhere but to a deployment's admin URL. Rules:
- * - an AdminClient is constructed only in src/config/deployment.ts (`deployment(hs).admin(token)` elsewhere);
+ * - an AdminClient is constructed only in src/matrix/deployment.ts (`deployment(hs).admin(token)` elsewhere);
  * - shared-secret registration (an admin endpoint) is called only through the deployment (`register`,
  *   `secretAccepted`); the reference instance's own bootstrap in src/stack/ is the exception: it registers the
  *   first admin on the processes it just started, before any target file exists;
@@ -22,7 +22,7 @@ export interface RoutingFinding {
 }
 
 const ADMIN_URL = /\b(adminUrl|portalApiUrl)\b/;
-const DEPLOYMENT_FILE = "src/config/deployment.ts";
+const DEPLOYMENT_FILE = "src/matrix/deployment.ts";
 
 function containsAdminPath(n: ts.Node): boolean {
   if (ts.isStringLiteralLike(n)) return n.text.includes("_synapse/admin");

@@ -10,7 +10,7 @@ import type { StackPart } from "../parts.ts";
 import { KEYCLOAK_VERSION, ensureKeycloakDist, ensureKeycloakTemplate, javaHome } from "./keycloak-dist.ts";
 import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
 import { ensure } from "../install.ts";
-import { keycloak } from "../../setup/installables.ts";
+import { keycloak } from "../installables.ts";
 
 /**
  * Keycloak as hs1's OIDC provider (`--with keycloak`): the cached distribution (keycloak-dist.ts) started with

@@ -9,7 +9,7 @@ import { pythonPath } from "../../config/paths.ts";
 import type { StackPart } from "../parts.ts";
 import { freePort } from "../ports.ts";
 import { ensure } from "../install.ts";
-import { postgresServer, psycopg2 } from "../../setup/installables.ts";
+import { postgresServer, psycopg2 } from "../installables.ts";
 import { pgBin } from "./pg-bin.ts";
 
 const asRoot = process.getuid?.() === 0;

@@ -12,7 +12,7 @@ import { freePort } from "../ports.ts";
 import { isOurProcess } from "../state.ts";
 import type { PartContext, PartPlan, PartProcess, StackPart } from "../parts.ts";
 import { ensure } from "../install.ts";
-import { clamav, contentScanner } from "../../setup/installables.ts";
+import { clamav, contentScanner } from "../installables.ts";
 
 /**
  * The content scanner of the reference instance (`--with scanner`): matrix-content-scanner from PyPI (the

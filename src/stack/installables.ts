@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, mkdtempSync, renameSync } f
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { projectRoot } from "../config/paths.ts";
-import { cacheDir, debianPackages, ensure, missingCommands, runLogged, type Installable } from "../stack/install.ts";
+import { cacheDir, debianPackages, ensure, missingCommands, runLogged, type Installable } from "./install.ts";
 
 /**
  * What each part of the embedded reference instance (and the browser/PDF, the Allure report) needs installed,
@@ -182,14 +182,14 @@ export const keycloak: Installable = {
   name: "Keycloak (Java, Maven, the distribution from Maven Central)",
   expect: "two to five minutes",
   async present() {
-    const { keycloakHome } = await import("../stack/parts/keycloak-dist.ts");
+    const { keycloakHome } = await import("./parts/keycloak-dist.ts");
     return (await java.present()) && existsSync(join(keycloakHome(), ".mxaccept-built"));
   },
   async install(progress) {
     await ensure(java);
     await ensure(maven);
     progress("fetching and building the Keycloak distribution");
-    const { ensureKeycloakDist } = await import("../stack/parts/keycloak-dist.ts");
+    const { ensureKeycloakDist } = await import("./parts/keycloak-dist.ts");
     await ensureKeycloakDist(() => {});
   },
 };

@@ -1,6 +1,6 @@
-import { AdminClient } from "../matrix/admin.ts";
-import { registerWithSharedSecret, sharedSecretAccepted, type Registered } from "../matrix/registration.ts";
-import type { HomeserverTarget, Target } from "./target.ts";
+import { AdminClient } from "./admin.ts";
+import { registerWithSharedSecret, sharedSecretAccepted, type Registered } from "./registration.ts";
+import type { HomeserverTarget, Target } from "../config/target.ts";
 
 /**
  * Where a request goes: one object per server role of a target (the instance under test, the federation partner,
