@@ -33,15 +33,17 @@ describe("client log", () => {
     await requestJson(base, "POST", "_matrix/client/v3/rooms/!r:example.org/join", { token, body: {}, accept: [403] });
     await requestJson(base, "GET", "_matrix/client/versions");
     logSdk("@alice:example.org", "warn", [`Error sending request: Bearer ${token} failed`]);
+    logSdk("@alice:example.org", "error", [{ access_token: token, device_id: "D1" }]);
     // The errcode is read from the answer's body after the response is handed on: wait for the line to complete.
     await expect.poll(() => clientLogText()).toMatch(/M_FORBIDDEN/);
     const text = clientLogText();
     const lines = text.split("\n");
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/ http @alice:example\.org GET http:\/\/127\.0\.0\.1:\d+\/_matrix\/client\/v3\/account\/whoami\?access_token=<redacted> → 200 \d+ ms$/);
     expect(lines[1]).toMatch(/ http @alice:example\.org POST .*\/rooms\/!r:example\.org\/join → 403 M_FORBIDDEN \d+ ms$/);
     expect(lines[2]).toMatch(/ http - GET .*\/_matrix\/client\/versions → 200/);
     expect(lines[3]).toMatch(/ sdk @alice:example\.org warn: Error sending request: Bearer <redacted> failed$/);
+    expect(lines[4]).toMatch(/ sdk @alice:example\.org error: \{"access_token":"<redacted>","device_id":"D1"\}$/);
     expect(text).not.toContain(token);
   });
 

@@ -1,8 +1,8 @@
 /**
  * What the harness's clients did, for a failed check's attachment: every request through `matrixFetch` (the raw
  * API calls, the plain bot's, matrix-js-sdk's) with its status, errcode and time, and matrix-js-sdk's warnings
- * and errors. One log per process: a Playwright worker runs one test at a time, so the entries after a test's
- * `mark()` are that test's. Never holds a token or a body: URLs have access_token values redacted, and a request
+ * and errors. One log per process: a Playwright worker runs one test at a time, and the fixture clears the log
+ * when a test begins, so what it holds at the end is that test's. Never holds a token or a body: URLs have access_token values redacted, and a request
  * is named by the user whose token it carried (`nameToken`), not by the token.
  */
 export interface ClientLogEntry {
@@ -57,7 +57,8 @@ export function logRequest(method: string, url: string, headers: HeadersInit | u
 /** A matrix-js-sdk log line (warnings and errors), with the user whose client wrote it. */
 export function logSdk(who: string, level: string, msg: unknown[]): void {
   const text = msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : safeJson(m))).join(" ");
-  push({ at: Date.now(), kind: "sdk", who, text: `${level}: ${redactUrl(text).replace(/(Bearer\s+)\S+/g, "$1<redacted>").slice(0, 2000)}` });
+  const redacted = redactUrl(text).replace(/(Bearer\s+)\S+/g, "$1<redacted>").replace(/("?(?:access|refresh)_token"?\s*[:=]\s*"?)[^"&\s,}]+/g, "$1<redacted>");
+  push({ at: Date.now(), kind: "sdk", who, text: `${level}: ${redacted.slice(0, 2000)}` });
 }
 
 function safeJson(v: unknown): string {
