@@ -56,6 +56,10 @@ const keys = {
   MXACCEPT_CROSS_TENANT: z.enum(["off", "on"]).optional(),
   MXACCEPT_GROUP_SIZE_LIMIT: z.coerce.number().int("must be a whole number").positive("must be a positive number").optional(),
   MXACCEPT_HOMESERVER_CONFIG: z.string().min(1).optional(),
+  MXACCEPT_MAS_URL: url.optional(),
+  MXACCEPT_MAS_ADMIN_URL: url.optional(),
+  MXACCEPT_MAS_CLIENT_ID: z.string().min(1).optional(),
+  MXACCEPT_MAS_CLIENT_SECRET: secret.optional(),
 } as const;
 
 const TargetEnv = z.object(keys).strict();
@@ -73,6 +77,12 @@ export interface HomeserverTarget {
    * through src/matrix/deployment.ts (`deployment(hs).adminUrl`), which decides where every request goes.
    */
   adminBaseUrl?: string;
+  /**
+   * The Matrix Authentication Service this server delegates login to (MSC3861), when the target names it: its
+   * public URL (OAuth 2.0 endpoints, the compatibility login behind the client URL), where its admin API answers
+   * (default the public URL), and a client whose client-credentials grant gets `urn:mas:admin`.
+   */
+  mas?: { url: string; adminUrl: string; clientId?: string; clientSecret?: string };
 }
 
 export interface Target extends HomeserverTarget {
@@ -160,8 +170,15 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     throw new UserError(`target ${source}: ${what}; fix the file (see .env.example).`);
   }
   const env = result.data;
-  if (!env.MXACCEPT_ADMIN_TOKEN && !env.MXACCEPT_REGISTRATION_SHARED_SECRET) {
-    throw new UserError(`target ${source}: set MXACCEPT_ADMIN_TOKEN or MXACCEPT_REGISTRATION_SHARED_SECRET: the harness needs one to create its test users.`);
+  if ((env.MXACCEPT_MAS_ADMIN_URL || env.MXACCEPT_MAS_CLIENT_ID || env.MXACCEPT_MAS_CLIENT_SECRET) && !env.MXACCEPT_MAS_URL) {
+    throw new UserError(`target ${source}: MXACCEPT_MAS_ADMIN_URL or MXACCEPT_MAS_CLIENT_ID is set but MXACCEPT_MAS_URL is not: name the Matrix Authentication Service's public URL.`);
+  }
+  if (!!env.MXACCEPT_MAS_CLIENT_ID !== !!env.MXACCEPT_MAS_CLIENT_SECRET) {
+    throw new UserError(`target ${source}: set both MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET (a MAS client listed in policy.data.admin_clients), or neither.`);
+  }
+  const masCanCreate = !!env.MXACCEPT_MAS_CLIENT_ID;
+  if (!env.MXACCEPT_ADMIN_TOKEN && !env.MXACCEPT_REGISTRATION_SHARED_SECRET && !masCanCreate) {
+    throw new UserError(`target ${source}: set MXACCEPT_ADMIN_TOKEN or MXACCEPT_REGISTRATION_SHARED_SECRET (or, where login is delegated, MXACCEPT_MAS_URL with MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET): the harness needs one to create its test users.`);
   }
   if (env.MXACCEPT_CA_FILE && !existsSync(env.MXACCEPT_CA_FILE)) {
     throw new UserError(`target ${source}: MXACCEPT_CA_FILE ${env.MXACCEPT_CA_FILE} does not exist: point it at the PEM file of the CA that signed the target's certificate.`);
@@ -178,6 +195,9 @@ export function parseTarget(vars: Record<string, string>, source: string): Targe
     adminToken: env.MXACCEPT_ADMIN_TOKEN,
     registrationSharedSecret: env.MXACCEPT_REGISTRATION_SHARED_SECRET,
     adminBaseUrl: env.MXACCEPT_ADMIN_BASE_URL,
+    mas: env.MXACCEPT_MAS_URL
+      ? { url: env.MXACCEPT_MAS_URL, adminUrl: env.MXACCEPT_MAS_ADMIN_URL ?? env.MXACCEPT_MAS_URL, clientId: env.MXACCEPT_MAS_CLIENT_ID, clientSecret: env.MXACCEPT_MAS_CLIENT_SECRET }
+      : undefined,
     profile: env.MXACCEPT_PROFILE,
     caFile: env.MXACCEPT_CA_FILE,
     partner: homeserver(env, "PARTNER", source),
@@ -225,7 +245,7 @@ export function loadTarget(path: string): Target {
 /** The secret values of a target, for redaction from anything the harness writes. */
 export function targetSecrets(t: Target): string[] {
   return [t, t.partner, t.outsider]
-    .flatMap((h) => [h?.adminToken, h?.registrationSharedSecret])
+    .flatMap((h) => [h?.adminToken, h?.registrationSharedSecret, h?.mas?.clientSecret])
     .concat([t.idp?.admin?.password, t.idp?.testUser?.password])
     .filter((s): s is string => typeof s === "string" && s.length > 0);
 }
