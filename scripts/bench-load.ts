@@ -18,15 +18,16 @@ import { projectRoot } from "../src/config/paths.ts";
 import { runAutocannon } from "../src/load/autocannon-engine.ts";
 import { k6Binary } from "../src/load/k6-engine.ts";
 import { childrenCpuMs } from "../src/load/engine.ts";
-import { provisionLoadUsers, pool } from "../src/load/load-users.ts";
+import { provisionLoadUsers } from "../src/load/load-users.ts";
+import { mapPool } from "../src/matrix/pool.ts";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { runningStack } from "../src/stack/native.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 import { newRunId, runTag } from "../src/config/run-id.ts";
-import { randomPassword } from "../src/matrix/users.ts";
-import { deployment } from "../src/matrix/deployment.ts";
+import { randomPassword } from "../src/matrix/login.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { cleanupRun } from "../src/matrix/cleanup.ts";
 import { scriptArgs } from "./script-args.ts";
 
@@ -137,20 +138,21 @@ if (all || which.has("knee") || which.has("users")) {
       const runId = newRunId();
       const ledgerFile = join(mkdtempSync(join(tmpdir(), "mxa-bench-users-")), "ledger.jsonl");
       const ledger = new Ledger(ledgerFile);
+      const d = Deployment.of(target);
       const t1 = performance.now();
-      await provisionLoadUsers(target, runId, ledger, 50);
+      await provisionLoadUsers(d.instance, runId, ledger, 50);
       const adminMs = performance.now() - t1;
-      const admin = deployment(target).admin();
+      const admin = d.instance.admin();
       const t2 = performance.now();
-      await pool(Array.from({ length: 50 }, (_, i) => i), 8, async (i) => {
+      await mapPool(Array.from({ length: 50 }, (_, i) => i), 8, async (i) => {
         const username = `${runTag(runId)}reg-${i}`;
         ledger.record({ kind: "user", id: `@${username}:${target.serverName}`, server: target.serverName });
-        const s = await deployment(target).register({ username, password: randomPassword() });
+        const s = await d.instance.register({ username, password: randomPassword() });
         await admin.overrideRatelimit(s.user_id);
       });
       const regMs = performance.now() - t2;
       console.log(`  50 users: admin API ${(adminMs / 1000).toFixed(1)} s (${(adminMs / 50).toFixed(0)} ms/user), shared-secret registration ${(regMs / 1000).toFixed(1)} s (${(regMs / 50).toFixed(0)} ms/user)`);
-      await cleanupRun(target, runId, ledgerFile);
+      await cleanupRun(d, runId, ledgerFile);
     }
   } finally {
     mx(["stack", "down"]);

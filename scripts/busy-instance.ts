@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { loadTarget } from "../src/config/target.ts";
-import { deployment } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { requestJson } from "../src/matrix/http.ts";
@@ -33,7 +33,7 @@ const target = loadTarget(values.target!);
 if (target.caFile) trustCa(target.caFile);
 if (!target.adminToken) throw new Error(`${values.target} names no MXACCEPT_ADMIN_TOKEN: the busy instance is made with the admin API`);
 if (!target.destructive) throw new Error(`${values.target} is not a test instance (MXACCEPT_DESTRUCTIVE=allow): refusing to add hundreds of rooms and users`);
-const admin = deployment(target).admin(target.adminToken);
+const admin = Deployment.of(target).instance.admin();
 const wantRooms = Number(values.rooms);
 const wantUsers = Number(values.users);
 const concurrency = Number(values.concurrency);

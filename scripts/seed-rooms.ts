@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { loadTarget } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
-import { deployment } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { requestJson } from "../src/matrix/http.ts";
 import { scriptArgs } from "./script-args.ts";
 
@@ -20,7 +20,7 @@ const target = loadTarget(values.target!);
 if (target.caFile) trustCa(target.caFile);
 if (!target.registrationSharedSecret || !target.adminToken) throw new Error(`${values.target}: needs MXACCEPT_REGISTRATION_SHARED_SECRET and MXACCEPT_ADMIN_TOKEN`);
 const count = Number(values.rooms);
-const d = deployment(target);
+const d = Deployment.of(target).instance;
 const user = await d.register({ username: `mxa-seed-${randomBytes(3).toString("hex")}`, password: randomBytes(12).toString("hex") });
 await d.admin().overrideRatelimit(user.user_id);
 

@@ -5,7 +5,7 @@ import { dendriteConfig, dendriteSigningKey } from "../src/stack/dendrite.ts";
 import { capabilityLines, delegatedLoginNote, needs, type ServerCapabilities } from "../src/matrix/capabilities.ts";
 import { capabilitiesHtml } from "../src/report/capabilities-html.ts";
 import { UserFactory } from "../src/matrix/users.ts";
-import { AdminClient } from "../src/matrix/admin.ts";
+import { Server } from "../src/matrix/deployment.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 
 const yes = (detail = "") => ({ present: true, detail });
@@ -36,16 +36,16 @@ describe("capabilities in words", () => {
   });
   it("the run header and the record's table show every capability", () => {
     expect(capabilityLines(dendrite).join("\n")).toMatch(/Dendrite 0\.13\.8.*\n.*Synapse admin API no, override_ratelimit no, shared-secret registration yes, encryption by default private no \/ direct no, login delegated no/);
-    const html = capabilitiesHtml({ detectedAt: "", target: dendrite }, "en");
+    const html = capabilitiesHtml({ detectedAt: "", instance: dendrite }, "en");
     expect(html).toContain("Server capabilities (detected before the run)");
     expect(html).toContain("/_synapse/admin: 404 M_UNRECOGNIZED");
-    expect(capabilitiesHtml({ detectedAt: "", target: dendrite }, "de")).toContain("Synapse-Admin-API");
+    expect(capabilitiesHtml({ detectedAt: "", instance: dendrite }, "de")).toContain("Synapse-Admin-API");
   });
   it("the user factory says why it cannot create users: delegated login, or neither shared secret nor Synapse admin API", () => {
-    const f = (caps: ServerCapabilities, secret?: string) => new UserFactory({ baseUrl: caps.baseUrl, serverName: caps.serverName, registrationSharedSecret: secret, adminToken: "t0123456789" }, new AdminClient(caps.baseUrl, "t"), "20261129-000000-abcd", new Ledger("/tmp/mxa-cap-test/ledger.jsonl"), caps);
+    const f = (caps: ServerCapabilities, secret?: string) => new UserFactory(new Server({ baseUrl: caps.baseUrl, serverName: caps.serverName, registrationSharedSecret: secret, adminToken: "t0123456789" }, "instance", { caps }), "20261129-000000-abcd", new Ledger("/tmp/mxa-cap-test/ledger.jsonl"));
     expect(f(dendrite, "secret-123456").cannotCreate()).toBeUndefined();
     expect(f(dendrite).cannotCreate()).toBe("needs shared-secret registration or the Synapse admin API to create test users; this server is Dendrite 0.13.8 (set MXACCEPT_REGISTRATION_SHARED_SECRET)");
-    expect(f({ ...dendrite, loginDelegated: { present: true, detail: "" } }, "secret-123456").cannotCreate()).toMatch(/login is delegated \(MSC2965\/MAS\)/);
+    expect(f({ ...dendrite, loginDelegated: { present: true, detail: "" } }, "secret-123456").cannotCreate()).toMatch(/login is delegated to an OAuth 2\.0 server \(MSC3861, e\.g\. MAS\).*add MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET/);
   });
 });
 

@@ -3,11 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTarget, type Target } from "../src/config/target.ts";
-import { deployments } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 import { newRunId, runTag } from "../src/config/run-id.ts";
-import { UserFactory, passwordLogin, randomPassword } from "../src/matrix/users.ts";
+import { UserFactory } from "../src/matrix/users.ts";
+import { passwordLogin, randomPassword } from "../src/matrix/login.ts";
 import { requestJson } from "../src/matrix/http.ts";
 import { randomBytes } from "node:crypto";
 import { mxaccept } from "./helpers/cli.ts";
@@ -31,7 +32,7 @@ async function holdings(target: Target, runId: string, ledgerFile: string, known
   const ledger = Ledger.read(ledgerFile);
   const ledgerRooms = ledger.filter((e) => e.kind === "room").map((e) => e.id);
   const out: Holdings = { rooms: new Map(), media: new Map() };
-  const servers = deployments(target);
+  const servers = Deployment.of(target).servers();
   // Every local upload of the run's users, on each server (their user ids come from the ledger and the user list).
   for (const d of servers) {
     const admin = d.admin();
@@ -86,12 +87,12 @@ describe("cleanup across federation", () => {
       const split = variant("split", (t) => `${publicOnly(proxy.url)(t)}MXACCEPT_ADMIN_BASE_URL=${target.baseUrl}\n`);
       const misrouted = variant("misrouted", publicOnly(proxy.url));
       const brokenSplit = variant("broken", (t) => `${publicOnly(broken.url)(t)}MXACCEPT_ADMIN_BASE_URL=${target.baseUrl}\n`);
-      const [hs1] = deployments(target);
+      const [hs1] = Deployment.of(target).servers();
       const admin = hs1!.admin();
 
       // A stale run (three hours old, its device gone) for cleanup --stale to find.
       const staleRun = newRunId(new Date(Date.now() - 3 * 3600_000));
-      const stale = await new UserFactory(target, admin, staleRun, new Ledger(join(dir, "nowhere", "l.jsonl"))).create("stale");
+      const stale = await new UserFactory(Deployment.of(target).instance, staleRun, new Ledger(join(dir, "nowhere", "l.jsonl"))).create("stale");
       await admin.request("DELETE", `_synapse/admin/v2/users/${encodeURIComponent(stale.userId)}/devices/${encodeURIComponent(stale.deviceId)}`);
 
       // The other direction first: without MXACCEPT_ADMIN_BASE_URL the admin requests go to the public URL and fail.
@@ -127,11 +128,11 @@ describe("cleanup across federation", () => {
   });
 
   it("a room of the run that has a member from outside the run is kept: the run's users leave it", { timeout: 180_000 }, async () => {
-    const [hs1] = deployments(target);
+    const [hs1] = Deployment.of(target).servers();
     const admin = hs1!.admin();
     const runId = newRunId();
     const ledger = new Ledger(join(dir, "reports", runId, "ledger.jsonl"));
-    const factory = new UserFactory(target, admin, runId, ledger);
+    const factory = new UserFactory(Deployment.of(target).instance, runId, ledger);
     const owner = await factory.create("owner");
     const mate = await factory.create("mate");
     // Someone who is not part of the run (no run tag), e.g. a real user a tester invited.
@@ -173,7 +174,7 @@ describe("cleanup across federation", () => {
     console.log(`before cleanup: rooms per server ${JSON.stringify(count(before.rooms))}, run files per server ${JSON.stringify(count(before.media))}`);
     // The precondition that makes this test able to fail: the partner holds a copy of a room of the run that it
     // did not create, and cached files of the run that were uploaded on another server.
-    const [hs1, hs2] = deployments(target);
+    const [hs1, hs2] = Deployment.of(target).servers();
     expect(before.rooms.get(hs2!.serverName)!.filter((r) => before.rooms.get(hs1!.serverName)!.includes(r)).length, "the partner holds a copy of a federated room of the run").toBeGreaterThan(0);
     expect(before.media.get(hs2!.serverName)!.filter((m) => !m.startsWith(`mxc://${hs2!.serverName}/`)).length, "the partner cached a file uploaded on hs1").toBeGreaterThan(0);
     expect(before.media.get(hs1!.serverName)!.filter((m) => !m.startsWith(`mxc://${hs1!.serverName}/`)).length, "hs1 cached a file uploaded on the partner").toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { trustCa } from "../src/config/trust.ts";
 import { AdminClient } from "../src/matrix/admin.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
 import { UserFactory } from "../src/matrix/users.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { newRunId } from "../src/config/run-id.ts";
 import { projectRoot } from "../src/config/paths.ts";
 import { waitFor } from "../src/matrix/timeouts.ts";
@@ -66,14 +67,14 @@ describe("cleanup of run data", () => {
     const createRoom = (token: string, name: string) => fetch(`${target.baseUrl}/_matrix/client/v3/createRoom`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ name }) }).then((r) => r.json() as Promise<{ room_id: string }>);
     // A crashed run: its user's device is gone with the crashed process (no device seen since).
     const crashed = threeHoursAgo();
-    const u = await new UserFactory(target, admin, crashed, new Ledger(join(dir, "nowhere", "ledger.jsonl"))).create("orphan");
+    const u = await new UserFactory(Deployment.of(target).instance, crashed, new Ledger(join(dir, "nowhere", "ledger.jsonl"))).create("orphan");
     const room = await createRoom(u.accessToken, `mxa-${crashed} orphan`);
     await admin.request("DELETE", `_synapse/admin/v2/users/${encodeURIComponent(u.userId)}/devices/${encodeURIComponent(u.deviceId)}`);
     // A long-running canary: started three hours ago, its device active now.
     const canaryRun = threeHoursAgo();
-    const canary = await new UserFactory(target, admin, canaryRun, new Ledger(join(dir, "nowhere", "l3.jsonl"))).create("canary");
+    const canary = await new UserFactory(Deployment.of(target).instance, canaryRun, new Ledger(join(dir, "nowhere", "l3.jsonl"))).create("canary");
     const canaryRoom = await createRoom(canary.accessToken, `mxa-${canaryRun} canary`);
-    const recent = await new UserFactory(target, admin, newRunId(), new Ledger(join(dir, "nowhere", "l2.jsonl"))).create("inflight");
+    const recent = await new UserFactory(Deployment.of(target).instance, newRunId(), new Ledger(join(dir, "nowhere", "l2.jsonl"))).create("inflight");
 
     const clean = await mxaccept(["cleanup", "--stale", "--older-than", "2h"], env);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
@@ -162,7 +163,7 @@ describe("cleanup of run data", () => {
   it("wrong credentials and an untrusted certificate: one line each, non-zero exit, nothing left running", { timeout: 120_000 }, async () => {
     const base = readFileSync(targetFile, "utf8");
     const target = loadTarget(targetFile);
-    const plain = await new UserFactory(target, admin, newRunId(), new Ledger(join(dir, "nowhere", "l3.jsonl"))).create("plain");
+    const plain = await new UserFactory(Deployment.of(target).instance, newRunId(), new Ledger(join(dir, "nowhere", "l3.jsonl"))).create("plain");
     const variant = (name: string, edit: (t: string) => string) => {
       const f = join(dir, `${name}.env`);
       writeFileSync(f, edit(base));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTarget } from "../src/config/target.ts";
-import { deployment, deployments, roleOf } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { UserError } from "../src/config/errors.ts";
 import { projectRoot } from "../src/config/paths.ts";
 import { auditRouting, auditSource } from "./helpers/routing-audit.ts";
@@ -22,7 +22,7 @@ const base = {
 describe("deployment: one place decides where a request goes", () => {
   it("gives each role its client URL, admin URL and credentials from the target file", () => {
     const t = parseTarget(base, "t.env");
-    const [instance, partner, outsider] = deployments(t);
+    const [instance, partner, outsider] = Deployment.of(t).servers();
     expect(instance).toMatchObject({ role: "instance", serverName: "example.org", clientUrl: "https://matrix.example.org", adminUrl: "https://admin.example.internal", adminSeparate: true, adminToken: "syt_admin_token_value" });
     expect(partner).toMatchObject({ role: "partner", serverName: "partner.example", clientUrl: "https://matrix.partner.example", adminUrl: "https://admin.partner.internal:8443", adminSeparate: true });
     expect(outsider).toMatchObject({ role: "outsider", clientUrl: "https://matrix.outsider.example", adminUrl: "https://matrix.outsider.example", adminSeparate: false, adminToken: undefined, registrationSharedSecret: "outsider-secret" });
@@ -30,13 +30,29 @@ describe("deployment: one place decides where a request goes", () => {
     expect(instance!.admin().clientUrl, "the client API requests an admin makes (whoami) go to the client URL").toBe("https://matrix.example.org");
     expect(partner!.admin("syt_other").baseUrl).toBe("https://admin.partner.internal:8443");
     expect(() => outsider!.admin(), "no admin token: a message naming the key").toThrow(/MXACCEPT_OUTSIDER_ADMIN_TOKEN/);
-    expect(deployment(t.partner!).label).toBe("partner (partner.example)");
-    expect(roleOf(parseTarget({ ...base, MXACCEPT_OUTSIDER_BASE_URL: "", MXACCEPT_OUTSIDER_SERVER_NAME: "" }, "t.env"), "outsider")).toBeUndefined();
+    expect(Deployment.of(t).partner!.label).toBe("partner (partner.example)");
+    expect(Deployment.of(parseTarget({ ...base, MXACCEPT_OUTSIDER_BASE_URL: "", MXACCEPT_OUTSIDER_SERVER_NAME: "" }, "t.env")).server("outsider")).toBeUndefined();
+    expect(() => Deployment.of(parseTarget({ ...base, MXACCEPT_OUTSIDER_BASE_URL: "", MXACCEPT_OUTSIDER_SERVER_NAME: "" }, "t.env")).mustServer("outsider")).toThrow(/MXACCEPT_OUTSIDER_BASE_URL/);
+  });
+
+  it("carries what the run learned: the run's admin where the target names none, and the capabilities, without losing the target's own", () => {
+    const t = parseTarget(base, "t.env");
+    const d = Deployment.of(t).with({ adminTokens: { instance: "syt_run_admin", outsider: "syt_run_outsider" } });
+    expect(d.instance.adminToken, "the target file's token wins").toBe("syt_admin_token_value");
+    expect(d.instance.adminTokenFromTarget).toBe(true);
+    expect(d.outsider!.adminToken).toBe("syt_run_outsider");
+    expect(d.outsider!.adminTokenFromTarget).toBe(false);
+    const caps = { detectedAt: "", instance: { serverName: "example.org" } } as never;
+    const later = d.with({ capabilities: caps });
+    expect(later.outsider!.adminToken, "earlier admins are kept").toBe("syt_run_outsider");
+    expect(later.byServerName("example.org")?.caps).toMatchObject({ serverName: "example.org" });
+    expect(later.instance.users.label).toBe("the Synapse admin API");
+    expect(later.outsider!.users.label).toBe("shared-secret registration");
   });
 
   it("the portal's admin API defaults to the admin URL and follows MXACCEPT_ADMIN_API_URL", () => {
-    expect(deployment(parseTarget(base, "t.env")).portalApiUrl).toBe("https://admin.example.internal");
-    expect(deployment(parseTarget({ ...base, MXACCEPT_ADMIN_API_URL: "https://portal-api.example.internal" }, "t.env")).portalApiUrl).toBe("https://portal-api.example.internal");
+    expect(Deployment.of(parseTarget(base, "t.env")).instance.portalApiUrl).toBe("https://admin.example.internal");
+    expect(Deployment.of(parseTarget({ ...base, MXACCEPT_ADMIN_API_URL: "https://portal-api.example.internal" }, "t.env")).instance.portalApiUrl).toBe("https://portal-api.example.internal");
   });
 
   it("refuses a partner or outsider admin URL without its server, and a malformed one, in one line", () => {
@@ -77,8 +93,8 @@ describe("routing audit: no admin request is built against a client URL", () => 
     ].join("\n"));
     expect(bad.findings.map((f) => `${f.line} ${f.rule}`)).toEqual(["1 admin-client", "2 admin-path", "3 admin-path", "5 admin-path", "6 admin-path", "7 registration"]);
     const good = auditSource("src/y.ts", [
-      `const d = deployment(target);`,
-      `const api = deployment(target).portalApiUrl;`,
+      `const d = deployment.instance;`,
+      `const api = deployment.instance.portalApiUrl;`,
       `await requestJson(d.adminUrl, "GET", "_synapse/admin/v2/users");`,
       `await requestJson(api, "GET", "_synapse/admin/v1/rooms");`,
       `await d.admin().request("GET", "_synapse/admin/v1/server_version");`,

@@ -77,14 +77,14 @@ function realisticRecord(list: ReasonSource[], extra: ReasonSource[] = []): stri
     target: { baseUrl: "https://matrix.example.org", serverName: "example.org", serverVersion: "Synapse 1.163.2" },
     selection: { suites: ["messaging"], grep: "x" },
     requirements, summary: summarize(requirements),
-    capabilities: { detectedAt: "2026-12-06T10:00:00.000Z", target: server(0), partner: server(1), outsider: server(2) },
+    capabilities: { detectedAt: "2026-12-06T10:00:00.000Z", instance: server(0), partner: server(1), outsider: server(2) },
   };
   // Each capability detail lands in a table: three servers per record, as many records as it takes.
   const dir = mkdtempSync(join(tmpdir(), "mxa-reasons-"));
   mkdirSync(dir, { recursive: true });
   const htmls: string[] = [];
   for (let k = 0; k < Math.max(1, Math.ceil(servers / 3)); k++) {
-    const caps = { ...results.capabilities!, target: server(3 * k), partner: server(3 * k + 1), outsider: server(3 * k + 2) };
+    const caps = { ...results.capabilities!, instance: server(3 * k), partner: server(3 * k + 1), outsider: server(3 * k + 2) };
     htmls.push(renderRecord(recordInput(dir, { ...results, capabilities: caps }, profile)));
   }
   return htmls.join("\n");

@@ -81,11 +81,11 @@ describe("capabilities of the reference Synapse, and the same Synapse without a 
   it("records Synapse's capabilities in capabilities.json, results.json, the run header and the record; the checks pass", { timeout: 600_000 }, async () => {
     const r = await runWith(SELECT, env, join(dir, "reports-plain"));
     expect(r.code, r.stderr).toBe(0);
-    const t = r.caps.target;
+    const t = r.caps.instance;
     expect(t.software?.name).toBe("Synapse");
     expect([t.synapseAdminApi.present, t.overrideRatelimit.present, t.sharedSecretRegistration.present, t.authenticatedMedia.present, t.loginDelegated.present]).toEqual([true, true, true, true, false]);
     expect([t.encryptionByDefault.private.present, t.encryptionByDefault.direct.present]).toEqual([true, true]);
-    expect(r.results.capabilities?.target.software?.name).toBe("Synapse");
+    expect(r.results.capabilities?.instance.software?.name).toBe("Synapse");
     expect(r.stderr).toMatch(/Synapse 1\.\d+\.\d+.* \(federation \/version/);
     expect(readFileSync(join(r.dir, "acceptance.html"), "utf8")).toContain("Server capabilities (detected before the run)");
     expect(req(r.results, "BUM-2.1.a1").status).toBe("passed");
@@ -94,7 +94,7 @@ describe("capabilities of the reference Synapse, and the same Synapse without a 
 
   it("with only the shared secret and the admin API kept off the URL: no override_ratelimit, client-level checks run, the admin read is skipped naming the capability, cleanup logs the users out", { timeout: 600_000 }, async () => {
     const r = await runWith(["--target", secretOnly, ...SELECT], env, join(dir, "reports-secret-only"));
-    const t = r.caps.target;
+    const t = r.caps.instance;
     expect(t.software?.name).toBe("Synapse");
     expect([t.synapseAdminApi.present, t.overrideRatelimit.present, t.sharedSecretRegistration.present]).toEqual([false, false, true]);
     expect(req(r.results, "BUM-2.1.a1").status, req(r.results, "BUM-2.1.a1").reason).toBe("passed");
@@ -125,7 +125,7 @@ describe("a Synapse whose client well-known delegates login (MSC2965)", () => {
       "",
     ].join("\n"));
     const r = await runWith(["--overlay", join(dir, "mas.yaml"), ...SELECT], { MXACCEPT_STATE_DIR: join(dir, "state") }, join(dir, "reports"));
-    expect(r.caps.target.loginDelegated).toMatchObject({ present: true, issuer: "https://auth.example.test/" });
+    expect(r.caps.instance.loginDelegated).toMatchObject({ present: true, issuer: "https://auth.example.test/" });
     expect(r.stderr).toMatch(/login on localhost:\d+ is delegated to https:\/\/auth\.example\.test\/ .*provide test accounts created in MAS and an admin token issued by MAS/);
     for (const id of ["BUM-2.1.a1", "BUM-2.1.d"]) {
       expect(req(r.results, id).status).not.toMatch(/passed|failed/);
@@ -144,7 +144,7 @@ describe("Dendrite 0.13.8 as hs1 (--server dendrite): the messaging and security
   const dir = mkdtempSync(join(tmpdir(), "mxa-srv-dendrite-"));
   it("is detected as Dendrite; client-level checks pass where Dendrite meets the contract and fail with what it did where it does not; admin-API checks are skipped naming the capability", { timeout: 1_200_000 }, async () => {
     const r = await runWith(["--server", "dendrite", "--suite", "messaging,security"], { MXACCEPT_STATE_DIR: join(dir, "state") }, join(dir, "reports"));
-    const t = r.caps.target;
+    const t = r.caps.instance;
     expect(t.software).toMatchObject({ name: "Dendrite", version: "0.13.8" });
     expect([t.synapseAdminApi.present, t.overrideRatelimit.present, t.sharedSecretRegistration.present, t.encryptionByDefault.private.present, t.encryptionByDefault.direct.present, t.loginDelegated.present])
       .toEqual([false, false, true, false, false, false]);

@@ -34,7 +34,7 @@ describe("spec audit: fixtures own all bookkeeping", () => {
       `const reg = await users.tryRegister("selfreg");`,
       `const refused = await media.tryUpload(u, bytes);`,
       `if (!reference) return;`,
-      `const db = reference.db("target");`,
+      `const db = reference.db("instance");`,
       `// createRoom has returned: the initial state is complete`,
     ].join("\n"));
     expect(good).toEqual([]);

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployments } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { loadTarget, type Target } from "../src/config/target.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { Ledger } from "../src/matrix/ledger.ts";
@@ -79,7 +79,7 @@ describe("the production topology", () => {
     // The target file `stack up` wrote, as a QA engineer would pass it.
     const targetFile = join(stateDir, "target.env");
     const text = readFileSync(targetFile, "utf8");
-    const [hs1, hs2, hs3] = deployments(target);
+    const [hs1, hs2, hs3] = Deployment.of(target).servers();
     // Every server's admin URL is named; hs1's is nginx's admin host, not the public client URL.
     expect(text).toMatch(/^MXACCEPT_ADMIN_BASE_URL=https:\/\//m);
     expect(text).toContain(`MXACCEPT_PARTNER_ADMIN_BASE_URL=${hs2!.clientUrl}`);
@@ -89,7 +89,7 @@ describe("the production topology", () => {
 
     // A stale run (three hours old, its device gone) for cleanup --stale to find.
     const staleRun = newRunId(new Date(Date.now() - 3 * 3600_000));
-    const stale = await new UserFactory(target, admin, staleRun, new Ledger(join(dir, "nowhere", "l.jsonl"))).create("stale");
+    const stale = await new UserFactory(Deployment.of(target).instance, staleRun, new Ledger(join(dir, "nowhere", "l.jsonl"))).create("stale");
     await admin.request("DELETE", `_synapse/admin/v2/users/${encodeURIComponent(stale.userId)}/devices/${encodeURIComponent(stale.deviceId)}`);
 
     // Only what the three commands send is looked at: the logs from here on.

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { loadTarget } from "../src/config/target.ts";
-import { deployment } from "../src/matrix/deployment.ts";
+import { Deployment } from "../src/matrix/deployment.ts";
 import { chromium } from "@playwright/test";
 import { ElementWebLogin } from "../fixtures/element-web.ts";
 import { CHROMIUM_ARGS, chromiumPath } from "../src/report/pdf.ts";
@@ -107,7 +107,7 @@ describe.skipIf(!webDir)("BUM-5.3.c in Element Web (needs MXACCEPT_TEST_ELEMENT_
     const target = loadTarget(join(dir, "state", "target.env"));
     const partner = target.partner!;
     trustCa(target.caFile!);
-    const admin = deployment(partner).admin();
+    const admin = Deployment.of(target).mustServer("partner").admin();
     const localpart = `mxa-web-${Date.now().toString(36)}`;
     const userId = `@${localpart}:${partner.serverName}`;
     const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;

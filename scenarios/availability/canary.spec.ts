@@ -2,10 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestInfo } from "@playwright/test";
 import { test, expect, evidence } from "../../fixtures/index.ts";
-import type { Target } from "../../src/config/target.ts";
 import type { Profile } from "../../src/config/profile.ts";
-import type { AdminClient } from "../../src/matrix/admin.ts";
-import type { Ledger } from "../../src/matrix/ledger.ts";
+import type { Deployment } from "../../src/matrix/deployment.ts";
+import type { Users, Rooms } from "../../fixtures/index.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 import { runProber } from "../../src/load/probe.ts";
 import { readProbeLog } from "../../src/load/probe-log.ts";
@@ -29,19 +28,26 @@ const lateMs = () => scaled(10_000);
 /** Per probe: a message not decrypted on the receiver's sync within this did not arrive. */
 const deadlineMs = () => scaled(30_000);
 
-async function canary(requirement: string, ctx: { target: Target; profile: Profile; admin: AdminClient; ledger: Ledger; tag: string; runId: string; reportDir: string }, testInfo: TestInfo) {
+async function canary(requirement: string, ctx: { deployment: Deployment; profile: Profile; users: Users; rooms: Rooms; tag: string; runId: string; reportDir: string }, testInfo: TestInfo) {
   const out = testInfo.outputPath("probes.jsonl");
+  // The canary's two accounts and their encrypted direct chat, made by the run's fixtures (so the run removes them).
+  const sender = await ctx.users.create("canary-sender");
+  const receiver = await ctx.users.create("canary-receiver");
+  const roomId = await ctx.rooms.plain(sender, {
+    preset: "trusted_private_chat", is_direct: true, invite: [receiver.userId], name: `${ctx.tag} canary`,
+    initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
+  });
   let summary: Awaited<ReturnType<typeof runProber>>;
   try {
     summary = await runProber({
-      target: ctx.target,
+      deployment: ctx.deployment,
       out,
       intervalMs: INTERVAL_MS,
       count: PROBES,
       // Not a window: only a bound in case every probe runs into its deadline.
       durationMs: PROBES * (deadlineMs() + INTERVAL_MS),
       deadlineMs: deadlineMs(),
-      identity: { runId: ctx.runId, ledger: ctx.ledger, admin: ctx.admin, scope: ctx.tag.split("-").pop() },
+      identity: { runId: ctx.runId, sender, receiver, roomId },
     });
   } finally {
     // The prober's resume state holds the canary users' passwords and tokens: never leave it in the report folder.
@@ -95,10 +101,10 @@ async function canary(requirement: string, ctx: { target: Target; profile: Profi
   });
 }
 
-test("BUM-3.2.7 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 99.9 % verdict comes from mxaccept sla", async ({ target, profile, admin, ledger, tag, ctx }, testInfo) => {
-  await canary("BUM-3.2.7", { target, profile, admin, ledger, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
+test("BUM-3.2.7 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 99.9 % verdict comes from mxaccept sla", async ({ deployment, profile, users, rooms, tag, ctx }, testInfo) => {
+  await canary("BUM-3.2.7", { deployment, profile, users, rooms, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
 });
 
-test("VSM-3.1 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 97 % verdict comes from mxaccept sla", async ({ target, profile, admin, ledger, tag, ctx }, testInfo) => {
-  await canary("VSM-3.1", { target, profile, admin, ledger, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
+test("VSM-3.1 the availability canary delivers an encrypted direct message to the second account on every probe; the monthly 97 % verdict comes from mxaccept sla", async ({ deployment, profile, users, rooms, tag, ctx }, testInfo) => {
+  await canary("VSM-3.1", { deployment, profile, users, rooms, tag, runId: ctx.runId, reportDir: ctx.reportDir }, testInfo);
 });

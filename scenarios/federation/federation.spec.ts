@@ -1,11 +1,10 @@
 import { test, expect, evidence, inconclusive, type Member } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
-import { deployment } from "../../src/matrix/deployment.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { rawSync } from "../../src/matrix/raw-sync.ts";
-import { randomPassword } from "../../src/matrix/users.ts";
-import { adminJoin, tryAdminJoin, loginAs } from "../../src/matrix/bulk-users.ts";
+import { randomPassword } from "../../src/matrix/login.ts";
+import { adminJoin, tryAdminJoin } from "../../src/matrix/bulk-users.ts";
 import { mapPool } from "../../src/matrix/pool.ts";
 import { attempt, invite, joinVia, publicRoomsOf, publishedAllowlist, type Attempt } from "../../src/matrix/federation.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
@@ -35,7 +34,7 @@ async function membersOn(admin: AdminClient, roomId: string): Promise<string[]> 
   return (await admin.roomState(roomId)).filter((e) => e.type === "m.room.member").map((e) => e.state_key);
 }
 
-test("BUM-2.2 VSM-2.1.no-public-bridge a server outside the allowlist is refused: invites and joins both ways fail, no event crosses, the room directory is not served to it", async ({ target, profile, users, rooms, admin }, testInfo) => {
+test("BUM-2.2 VSM-2.1.no-public-bridge a server outside the allowlist is refused: invites and joins both ways fail, no event crosses, the room directory is not served to it", async ({ target, deployment, profile, users, rooms, admin }, testInfo) => {
   test.skip(!target.outsider, "target file names no outsider instance (MXACCEPT_OUTSIDER_BASE_URL)");
   const out = target.outsider!;
   const alice = await users.create("alice");
@@ -71,8 +70,9 @@ test("BUM-2.2 VSM-2.1.no-public-bridge a server outside the allowlist is refused
   expect(Object.keys(carolSync.rooms?.invite ?? {}), "the outsider's user has no invite").not.toContain(ours);
   expect(Object.keys(carolSync.rooms?.join ?? {}), "the outsider's user did not join").not.toContain(ours);
   let outsiderView = "outsider has no admin token: checked through its user's sync only";
-  if (out.adminToken) {
-    const outAdmin = deployment(out).admin();
+  const outsider = deployment.mustServer("outsider");
+  if (outsider.adminToken) {
+    const outAdmin = outsider.admin();
     expect(await outAdmin.room(ours), `${out.serverName} does not know our room`).toBeUndefined();
     expect((await membersOn(outAdmin, theirs)).filter((m) => m.endsWith(`:${alice.serverName}`))).toEqual([]);
     outsiderView = "outsider's admin API: our room unknown, no membership of our users in its room";
@@ -98,7 +98,8 @@ test("BUM-2.2 VSM-2.1.no-public-bridge a server outside the allowlist is refused
   });
 });
 
-test("VSM-2.1.isolation a tenant-A user cannot find tenant-B users, read their rooms or invite them while cross-tenant communication is off", async ({ target, users, rooms, admin, partnerAdmin, tag }, testInfo) => {
+test("VSM-2.1.isolation a tenant-A user cannot find tenant-B users, read their rooms or invite them while cross-tenant communication is off", async ({ target, deployment, users, rooms, admin, tag }, testInfo) => {
+  const partnerAdmin = deployment.partner?.adminToken ? deployment.partner.admin() : undefined;
   test.skip(!target.partner, "target file names no second tenant (MXACCEPT_PARTNER_BASE_URL)");
   test.skip(!target.crossTenant, "target file does not declare the tenants' state (MXACCEPT_CROSS_TENANT=off|on)");
   test.skip(target.crossTenant === "on", "target file declares cross-tenant communication on (MXACCEPT_CROSS_TENANT=on): isolation applies while it is off");
@@ -147,10 +148,10 @@ test("VSM-2.1.isolation a tenant-A user cannot find tenant-B users, read their r
   });
 });
 
-test("VSM-4.2.roles the admin creates users and two managed groups, a user in both sees both; a normal user's admin calls are refused; a user creates an unmanaged group and chats in it", async ({ target, admin, users, clients, rooms, tag }, testInfo) => {
+test("VSM-4.2.roles the admin creates users and two managed groups, a user in both sees both; a normal user's admin calls are refused; a user creates an unmanaged group and chats in it", async ({ target, deployment, admin, users, clients, rooms, tag }, testInfo) => {
   // The tenant admin: a run-tagged server admin (so everything it creates is cleaned up with the run).
   const tenantAdmin = await users.create("tenant-admin", { admin: true });
-  const instance = deployment(target);
+  const instance = deployment.instance;
   const tAdmin = instance.admin(tenantAdmin.accessToken);
   expect((await tAdmin.whoami()).admin, "the tenant admin has admin rights").toBe(true);
 
@@ -206,7 +207,7 @@ test("VSM-4.2.roles the admin creates users and two managed groups, a user in bo
   });
 });
 
-test("VSM-4.2.group-limit a group chat of the contract's size (1,250 members) works, the next join and invite are refused", async ({ target, profile, admin, users, clients, rooms, tag }, testInfo) => {
+test("VSM-4.2.group-limit a group chat of the contract's size (1,250 members) works, the next join and invite are refused", async ({ target, deployment, profile, admin, users, clients, rooms, tag }, testInfo) => {
   const contract = profile.contract.groupSizeLimit!;
   const limit = target.groupSizeLimit ?? contract;
   test.skip(!target.embedded && !target.destructive, `fills a group with ${limit} run-tagged users: runs only on a test instance (MXACCEPT_DESTRUCTIVE=allow)`);
@@ -241,8 +242,8 @@ test("VSM-4.2.group-limit a group chat of the contract's size (1,250 members) wo
   // handling of the large room); every one is accepted and stored, and the last member to join reads the room.
   const senders = fill.slice(-20);
   const tokens = await mapPool(senders, 4, async (m) => {
-    await admin.overrideRatelimit(m.userId);
-    return loginAs(admin, m.userId);
+    await deployment.instance.users.exempt(m.userId);
+    return deployment.instance.users.tokenFor(m.userId);
   });
   const perLoadSender = 10;
   const t2 = performance.now();

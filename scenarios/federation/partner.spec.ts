@@ -1,7 +1,7 @@
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send, sendFileToAll } from "../../fixtures/chat.ts";
 import { png, pdf } from "../../fixtures/files.ts";
-import { passwordLogin } from "../../src/matrix/users.ts";
+import { passwordLogin } from "../../src/matrix/login.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 
 /**

@@ -11,7 +11,7 @@ test("BUM-2.1.a1 direct chat between two persons: encrypted, a message each way,
   // A direct chat as clients create one: where the server is known not to encrypt direct chats by default, the
   // client asks for encryption in the initial state, as Element does. Whether the server's own default is right
   // is BUM-2.1.d's check ("encrypted by the server's default"), not this one's.
-  const serverDefault = capabilities?.target.encryptionByDefault.direct.present;
+  const serverDefault = capabilities?.instance.encryptionByDefault.direct.present;
   const roomId = await rooms.create({ user: alice, client: ca }, { isDirect: true, invite: [bob.userId], name: `${tag} direct` });
 
   // The room's state on the server, as its member reads it: Megolm.

@@ -1,5 +1,5 @@
 import { test, expect, evidence } from "../../fixtures/index.ts";
-import { passwordLogin, tryPasswordLogin } from "../../src/matrix/users.ts";
+import { passwordLogin, tryPasswordLogin } from "../../src/matrix/login.ts";
 
 test("VSM-7 a user with an e-mail address bound by the admin logs in with e-mail and password", async ({ users, admin, tag }, testInfo) => {
   const u = await users.create("mail");

@@ -1,7 +1,6 @@
 import { test, expect } from "../../fixtures/browser.ts";
 import { appPortal, looksGerman } from "../../fixtures/app-portal.ts";
 import { evidence, inconclusive } from "../../fixtures/index.ts";
-import { deployment } from "../../src/matrix/deployment.ts";
 import { download, parseMxc, upload } from "../../src/matrix/attachments.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
@@ -18,15 +17,15 @@ import { waitFor } from "../../src/matrix/timeouts.ts";
 
 const enc = encodeURIComponent;
 
-test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, rooms, tag }, testInfo) => {
-  const api = deployment(target).portalApiUrl;
-  test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const token = target.adminToken!;
+test("BUM-2.7.app portal API: list and delete rooms", async ({ target, deployment, users, rooms, tag }, testInfo) => {
+  const api = deployment.instance.portalApiUrl;
+  test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
+  const token = deployment.instance.adminToken!;
   const owner = await users.create("roomowner");
   const roomId = await rooms.plain(owner, { name: `${tag} portal room` });
   const { body: list } = await requestJson<{ rooms: { room_id: string; name: string | null }[] }>(api, "GET", "_synapse/admin/v1/rooms", { token, query: { search_term: tag } });
   expect(list.rooms.map((r) => r.room_id), "the portal's room list shows the new room").toContain(roomId);
-  await deployment(target).portalAdmin(token).deleteRoom(roomId);
+  await deployment.instance.portalAdmin(token).deleteRoom(roomId);
   const after = await requestJson(api, "GET", `_synapse/admin/v1/rooms/${enc(roomId)}`, { token, accept: [404] });
   expect(after.status, "the deleted room is gone from the server").toBe(404);
   const joined = await requestJson<{ joined_rooms: string[] }>(owner.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token: owner.accessToken });
@@ -34,10 +33,10 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, users, ro
   await evidence(testInfo, { listed: list.rooms.length, deleted: roomId });
 });
 
-test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, testInfo) => {
-  const api = deployment(target).portalApiUrl;
-  test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const token = target.adminToken!;
+test("BUM-2.7.app portal API: list and delete files", async ({ target, deployment, users }, testInfo) => {
+  const api = deployment.instance.portalApiUrl;
+  test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
+  const token = deployment.instance.adminToken!;
   const user = await users.create("fileowner");
   const mxc = await upload(user, new TextEncoder().encode(`portal file ${Date.now()}`), "text/plain", "portal.txt");
   const { server, mediaId } = parseMxc(mxc);
@@ -49,10 +48,10 @@ test("BUM-2.7.app portal API: list and delete files", async ({ target, users }, 
   await evidence(testInfo, { deleted: mxc });
 });
 
-test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ target, users }, testInfo) => {
-  const api = deployment(target).portalApiUrl;
-  test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const token = target.adminToken!;
+test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ target, deployment, users }, testInfo) => {
+  const api = deployment.instance.portalApiUrl;
+  test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
+  const token = deployment.instance.adminToken!;
   const { body: version } = await requestJson<{ server_version: string }>(api, "GET", "_synapse/admin/v1/server_version", { token });
   expect(version.server_version, "the server names its version").toMatch(/^\d+\.\d+/);
   const { body: mediaConfig } = await requestJson<Record<string, unknown>>(api, "GET", "_matrix/client/v1/media/config", { token });
@@ -74,17 +73,17 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
   await evidence(testInfo, { serverVersion: version.server_version, uploadLimit: mediaConfig["m.upload.size"], registrationTokens: tokens.registration_tokens.length, federationDestinations: destinations.total, mediaStats: mine });
 });
 
-test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, users }, testInfo) => {
-  const api = deployment(target).portalApiUrl;
-  test.skip(!target.adminToken, "target file names no MXACCEPT_ADMIN_TOKEN (the portal's API needs an admin's token)");
-  const admin = deployment(target).portalAdmin(target.adminToken!);
+test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, deployment, users }, testInfo) => {
+  const api = deployment.instance.portalApiUrl;
+  test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
+  const admin = deployment.instance.portalAdmin(deployment.instance.adminToken!);
   const user = await users.create("newadmin");
   const asUser = () => requestJson(api, "GET", "_synapse/admin/v2/users", { token: user.accessToken, query: { limit: 1 }, accept: [403] });
   expect((await asUser()).status, "before the grant the user is refused by the admin API").toBe(403);
   await admin.putUser(user.userId, { admin: true });
   let admins: { users: { name: string; admin: boolean | number }[] };
   try {
-    ({ body: admins } = await requestJson<{ users: { name: string; admin: boolean | number }[] }>(api, "GET", "_synapse/admin/v2/users", { token: target.adminToken!, query: { admins: true, name: user.localpart } }));
+    ({ body: admins } = await requestJson<{ users: { name: string; admin: boolean | number }[] }>(api, "GET", "_synapse/admin/v2/users", { token: deployment.instance.adminToken!, query: { admins: true, name: user.localpart } }));
     expect(admins.users.map((u) => u.name), "the administrator list shows the new admin").toContain(user.userId);
     expect((await asUser()).status, "after the grant the user may use the admin API").toBe(200);
   } finally {
@@ -95,7 +94,7 @@ test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ t
   await evidence(testInfo, { granted: user.userId, admins: admins.users.length });
 });
 
-test("BUM-2.7.app application management portal in the browser: rooms, files, configuration, statistics, administrators", async ({ target, page, shot, users, rooms, admin, tag }, testInfo) => {
+test("BUM-2.7.app application management portal in the browser: rooms, files, configuration, statistics, administrators", async ({ target, deployment, page, shot, users, rooms, admin, tag }, testInfo) => {
   test.skip(!target.appPortalUrl, "target file names no MXACCEPT_APP_PORTAL_URL (the application management portal's URL): the portal's functions are unproven in the browser");
   testInfo.setTimeout(testInfo.timeout * 2);
   // Every portal function is a step of its own: a step that fails is recorded with its reason and the journey goes
@@ -136,13 +135,13 @@ test("BUM-2.7.app application management portal in the browser: rooms, files, co
   const mxc = await upload(owner, bytes, "text/plain", "portal.txt");
   const { mediaId } = parseMxc(mxc);
   const candidate = await users.create("newadmin");
-  const candidateCanAdmin = async () => (await requestJson(deployment(target).portalApiUrl, "GET", "_synapse/admin/v2/users", { token: candidate.accessToken, query: { limit: 1 }, accept: [403] })).status === 200;
+  const candidateCanAdmin = async () => (await requestJson(deployment.instance.portalApiUrl, "GET", "_synapse/admin/v2/users", { token: candidate.accessToken, query: { limit: 1 }, accept: [403] })).status === 200;
   const started = performance.now();
 
   const portal = appPortal(page, target);
   // Without a login nothing else can be done in the portal: this step fails the check at once.
   const t0 = performance.now();
-  const login = await test.step("log in with the portal's form", () => portal.login({ homeserverUrl: deployment(target).portalApiUrl, username: portalAdmin.localpart, password: portalAdmin.password }));
+  const login = await test.step("log in with the portal's form", () => portal.login({ homeserverUrl: deployment.instance.portalApiUrl, username: portalAdmin.localpart, password: portalAdmin.password }));
   timings["log in with the portal's form"] = Math.round(performance.now() - t0);
   await shot("logged in");
   let nav: string[] = [];

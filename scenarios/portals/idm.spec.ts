@@ -6,7 +6,8 @@ import { ssoLogin } from "../../fixtures/sso.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { runTag } from "../../src/config/run-id.ts";
 import { scaled, waitFor } from "../../src/matrix/timeouts.ts";
-import { randomPassword, scopeSlug } from "../../src/matrix/users.ts";
+import { scopeSlug } from "../../src/matrix/users.ts";
+import { randomPassword } from "../../src/matrix/login.ts";
 
 /**
  * BUM-2.7.idm / VSM-5.2: the identity management portal, in a browser as the tenant admin uses it: create a user,

@@ -38,7 +38,7 @@ test("BUM-2.5.local-media local media past its lifetime is purged, and media wit
   const u = await users.create("media");
   const oldMxc = await upload(u, randomBytes(2048));
   const youngMxc = await upload(u, randomBytes(2048));
-  const db = reference.db("target");
+  const db = reference.db("instance");
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;
   const backdatedTo = Date.now() - lifetime - DAY;
@@ -83,7 +83,7 @@ test("BUM-2.5.remote-media media fetched from a federated instance is purged pas
   expect((await download(local, oldMxc)).status, "hs1 serves the partner's media").toBe(200);
   expect((await download(local, youngMxc)).status).toBe(200);
 
-  const db = reference.db("target");
+  const db = reference.db("instance");
   const origin = target.partner.serverName;
   const oldId = parseMxc(oldMxc).mediaId;
   const youngId = parseMxc(youngMxc).mediaId;

@@ -1,5 +1,4 @@
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
-import { deployment } from "../../src/matrix/deployment.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN } from "../../src/security/admin-endpoints.ts";
@@ -17,9 +16,9 @@ async function raw(baseUrl: string, path: string, token?: string): Promise<{ sta
   }
 }
 
-test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, admin, users, rooms, tag }, testInfo) => {
+test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, deployment, admin, users, rooms, tag }, testInfo) => {
   const problems: string[] = [];
-  const instance = deployment(target);
+  const instance = deployment.instance;
   const user = await users.create("plain");
   const roomId = await rooms.plain(user, { name: `${tag} admin probe` });
   const sent = await requestJson<{ event_id: string }>(user.baseUrl, "PUT", `_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${Date.now()}`, { token: user.accessToken, body: { msgtype: "m.text", body: "probe" } });

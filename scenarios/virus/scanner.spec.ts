@@ -39,7 +39,7 @@ function scannerFor(target: Target) {
   return s!;
 }
 
-async function members(users: { create(n: string, o?: { on?: "target" | "partner" }): Promise<Member["user"]> }, clients: { start(u: Member["user"]): Promise<Member["client"]> }, names: string[], on: "target" | "partner" = "target"): Promise<Member[]> {
+async function members(users: { create(n: string, o?: { on?: "instance" | "partner" }): Promise<Member["user"]> }, clients: { start(u: Member["user"]): Promise<Member["client"]> }, names: string[], on: "instance" | "partner" = "instance"): Promise<Member[]> {
   return Promise.all(names.map(async (n) => {
     const user = await users.create(n, { on });
     return { user, client: await clients.start(user) };

@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { loadProfile } from "../config/profile.ts";
 import { loadTarget } from "../config/target.ts";
-import { deployment } from "../matrix/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { priceMonth, formatBill } from "../report/billing.ts";
 import { measureUsage, type Usage } from "../report/usage.ts";
@@ -15,8 +14,8 @@ async function measure(targetFile: string): Promise<Usage> {
   const target = loadTarget(targetFile);
   if (target.caFile) trustCa(target.caFile);
   if (!target.adminToken) throw new UserError(`target ${targetFile}: pricing a live instance needs MXACCEPT_ADMIN_TOKEN (user and media statistics are admin APIs).`);
-  await preflight(target);
-  return measureUsage(deployment(target).admin());
+  const d = await preflight(target);
+  return measureUsage(d.instance.admin());
 }
 
 export async function billCommand(args: string[]): Promise<number> {

@@ -24,16 +24,16 @@ export async function cleanupCommand(args: string[]): Promise<number> {
   }
   const target = loadTarget(targetFile);
   if (target.caFile) trustCa(target.caFile);
-  await preflight(target);
+  const d = await preflight(target);
   let results: CleanupResult[];
   const t0 = performance.now();
   if (values.run) {
     if (!isRunId(values.run)) throw new UserError(`--run ${values.run}: not a run id (they look like 20261122-130501-a1b2; see reports/).`);
     const ledger = join(reportsDir(), values.run, "ledger.jsonl");
-    results = await cleanupRun(target, values.run, existsSync(ledger) ? ledger : undefined);
+    results = await cleanupRun(d, values.run, existsSync(ledger) ? ledger : undefined);
   } else {
     const olderThan = parseDuration(values["older-than"] ?? "2h", "--older-than");
-    const stale = await cleanupStale(target, olderThan);
+    const stale = await cleanupStale(d, olderThan);
     results = stale.results;
     for (const run of stale.spared) console.log(`spared run ${run}: its users were active within ${values["older-than"] ?? "2h"} (a running canary?); stop it first, or remove it with --run ${run}`);
   }

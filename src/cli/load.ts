@@ -6,7 +6,7 @@ import { UserError } from "../config/errors.ts";
 import { parseDuration } from "../config/duration.ts";
 import { reportsDir } from "../config/paths.ts";
 import { loadProfile } from "../config/profile.ts";
-import { loadTarget, type HomeserverTarget } from "../config/target.ts";
+import { loadTarget } from "../config/target.ts";
 import { cleanupRun, formatCleanup } from "../matrix/cleanup.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { newRunId } from "../config/run-id.ts";
@@ -114,29 +114,27 @@ export async function loadCommand(args: string[]): Promise<number> {
     if (values.verdict && rates[0]! < profile.load.agreedMessagesPerSecond && !values.rates) {
       throw new UserError(`--verdict judges the agreed load of ${profile.load.agreedMessagesPerSecond} messages/s (profile ${profile.id}); --rate ${rates[0]} is below it: drop --rate.`);
     }
-    let receiverHs: HomeserverTarget = target;
-    if (values["across-federation"]) {
-      if (!target.partner?.adminToken) throw new UserError("--across-federation needs a federation partner with an admin token (MXACCEPT_PARTNER_BASE_URL, _SERVER_NAME, _ADMIN_TOKEN in the target file).");
-      receiverHs = target.partner;
-    }
-    for (const hs of [target, receiverHs]) {
+    if (values["across-federation"] && !target.partner?.adminToken) throw new UserError("--across-federation needs a federation partner with an admin token (MXACCEPT_PARTNER_BASE_URL, _SERVER_NAME, _ADMIN_TOKEN in the target file).");
+    for (const hs of [target, ...(values["across-federation"] && target.partner ? [target.partner] : [])]) {
       if (!values["allow-remote"] && !(await isLoopback(hs.baseUrl))) {
         throw new UserError(`${hs.baseUrl} is not a loopback address: load is only sent to instances you may load; add --allow-remote for a staging instance that is yours to load.`);
       }
     }
-    await preflight(target);
+    const d = await preflight(target);
+    const sender = d.instance;
+    const receiverHs = values["across-federation"] ? d.mustServer("partner") : sender;
     const runId = newRunId();
     const reportDir = join(reportsDir(), runId);
     mkdirSync(reportDir, { recursive: true });
     const ledgerFile = join(reportDir, "ledger.jsonl");
     const ledger = new Ledger(ledgerFile);
-    console.error(`load run ${runId}: ${scenario} with ${engine} against ${target.baseUrl}${receiverHs !== target ? `, delivered to ${receiverHs.baseUrl}` : ""}; report in ${reportDir}`);
+    console.error(`load run ${runId}: ${scenario} with ${engine} against ${target.baseUrl}${receiverHs !== sender ? `, delivered to ${receiverHs.clientUrl}` : ""}; report in ${reportDir}`);
 
     const levels: LevelResult[] = [];
     let cleanupMs = 0;
     let provisionMs = 0;
     try {
-      const prepared = await prepareScenario(scenario, { hs: target, receiverHs, runId, ledger, users });
+      const prepared = await prepareScenario(scenario, { hs: sender, receiverHs, runId, ledger, users });
       provisionMs = prepared.provisionMs;
       console.error(`provisioned and logged in ${users} users in ${(provisionMs / 1000).toFixed(1)} s`);
       if (values["k6-data"]) {
@@ -156,7 +154,7 @@ export async function loadCommand(args: string[]): Promise<number> {
       if (values["keep-data"]) console.error(`kept the run's data (--keep-data): remove it with 'mxaccept cleanup --run ${runId}'`);
       else {
         const t0 = performance.now();
-        const results = await cleanupRun(target, runId, ledgerFile);
+        const results = await cleanupRun(d, runId, ledgerFile);
         cleanupMs = performance.now() - t0;
         for (const r of results) if (r.users || r.rooms || r.remaining.length || r.errors.length) for (const line of formatCleanup(r)) console.error(`cleanup ${line}`);
         console.error(`cleanup took ${(cleanupMs / 1000).toFixed(1)} s`);
@@ -166,7 +164,7 @@ export async function loadCommand(args: string[]): Promise<number> {
     if (rates.length > 1) console.log(k ? `knee: ${k.request.rate}/s (highest rate keeping the targets; delivery p99 ${k.delivery?.latency.p99.toFixed(0) ?? "–"} ms, request p99 ${k.request.latency.p99.toFixed(0)} ms)` : `knee: below ${rates[0]}/s (even the lowest level missed the targets)`);
     const agreed = levels.find((l) => l.request.rate >= profile.load!.agreedMessagesPerSecond);
     const verdict = values.verdict ? (agreed ? judge(agreed, targets) : { pass: false, reasons: ["the agreed rate was not reached"] }) : undefined;
-    writeFileSync(join(reportDir, "load.json"), `${JSON.stringify({ runId, scenario, engine, target: target.baseUrl, receiver: receiverHs.baseUrl, profile: profile.id, targets, agreedMessagesPerSecond: profile.load.agreedMessagesPerSecond, users, provisionMs, cleanupMs, levels, knee: k?.request.rate, verdict }, null, 1)}\n`);
+    writeFileSync(join(reportDir, "load.json"), `${JSON.stringify({ runId, scenario, engine, target: target.baseUrl, receiver: receiverHs.clientUrl, profile: profile.id, targets, agreedMessagesPerSecond: profile.load.agreedMessagesPerSecond, users, provisionMs, cleanupMs, levels, knee: k?.request.rate, verdict }, null, 1)}\n`);
     if (verdict) console.log(`verdict: ${verdict.pass ? "PASS" : "FAIL"}: chat at the agreed load of ${profile.load.agreedMessagesPerSecond} messages/s${verdict.pass ? " kept its targets" : `: ${verdict.reasons.join("; ")}`}`);
     console.log(`report: ${join(reportDir, "load.json")}`);
     if (verdict) return verdict.pass ? 0 : 1;

@@ -49,7 +49,7 @@ export async function probeCommand(args: string[]): Promise<number> {
   }
   const target = loadTarget(targetFile);
   if (target.caFile) trustCa(target.caFile);
-  await preflight(target);
+  const d = await preflight(target);
   const out = resolve(values.out ?? join(reportsDir(), "availability", "probes.jsonl"));
 
   const abort = new AbortController();
@@ -58,7 +58,7 @@ export async function probeCommand(args: string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     console.error(`canary against ${target.baseUrl}: every ${intervalMs} ms for ${count !== undefined ? `${count} probes, at most ` : ""}${durationMs} ms (deadline ${deadlineMs} ms); log ${out}`);
-    const s = await runProber({ target, out, intervalMs, durationMs, deadlineMs, count, metricsPort, signal: abort.signal, log: (l) => console.error(l) });
+    const s = await runProber({ deployment: d, out, intervalMs, durationMs, deadlineMs, count, metricsPort, signal: abort.signal, log: (l) => console.error(l) });
     console.log(`${s.probes} probes, ${s.failures} failed${abort.signal.aborted ? " (interrupted)" : ""}; log ${out}; state ${stateFileFor(out)} (run ${s.runId}; remove its users and room with 'mxaccept cleanup --run ${s.runId}')`);
     return 0;
   } finally {

@@ -130,7 +130,7 @@ export async function runCommand(args: string[]): Promise<number> {
     checkInterrupted();
     const target = loadTarget(targetFile);
     const profile = loadProfile(values.profile ?? target.profile ?? "managed-bundesmessenger");
-    await preflight(target);
+    const pre = await preflight(target);
     // Chromium for the browser suites and the PDF record, installed on first use; without it only those are affected.
     await ensureOrSay(chromium, "the browser checks fail and the record has no PDF");
     const runId = newRunId();
@@ -139,7 +139,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const ctx: RunContext = { targetFile, profile: profile.id, runId, reportDir, suites, grep: values.grep };
     console.error(`run ${runId}: profile ${profile.id} against ${target.baseUrl}; report in ${reportDir}`);
     // What the target's servers offer (capabilities.json), and the run's one admin where only the secret is known.
-    const detected = await detectCapabilities(target, runId, reportDir);
+    const detected = await detectCapabilities(pre, runId, reportDir);
     for (const line of detected.lines) console.error(line);
     // Written when listed (the reporter waits for it at the end of the scenarios), so the run does not wait for it.
     const listed = (catalogue ?? listCatalogue(targetFile)).then((c) => {
@@ -161,13 +161,13 @@ export async function runCommand(args: string[]): Promise<number> {
     await listed;
     console.error(`scenarios took ${seconds(t0)} s`);
     // The configuration fingerprint for the acceptance record, while the instance is still up.
-    writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(target), null, 2));
+    writeFileSync(join(reportDir, "instance.json"), JSON.stringify(await captureInstance(detected.deployment), null, 2));
 
     if (values["keep-data"]) {
       console.error(`kept the run's data (--keep-data): remove it with 'mxaccept cleanup --run ${runId}${values.target ? ` --target ${values.target}` : ""}'`);
     } else {
       const t1 = performance.now();
-      const results = await cleanupRun(target, runId, join(reportDir, "ledger.jsonl"));
+      const results = await cleanupRun(detected.deployment, runId, join(reportDir, "ledger.jsonl"));
       console.error(`cleanup took ${seconds(t1)} s`);
       for (const r of results) for (const line of formatCleanup(r)) console.error(`cleanup ${line}`);
       writeFileSync(join(reportDir, "cleanup.json"), JSON.stringify({ seconds: Number(seconds(t1)), servers: results }, null, 2));

@@ -2,15 +2,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../config/errors.ts";
 import { reportsDir } from "../config/paths.ts";
-import type { Target } from "../config/target.ts";
-import { deployment } from "../matrix/deployment.ts";
-import type { AdminClient } from "../matrix/admin.ts";
+import type { Deployment, Server } from "../matrix/deployment.ts";
+import { ensureRunAdmin } from "../matrix/run-admin.ts";
 import { requestJson } from "../matrix/http.ts";
 import { Ledger } from "../matrix/ledger.ts";
 import { cleanupRun } from "../matrix/cleanup.ts";
 import { PlainBot } from "../matrix/plain-bot.ts";
 import { newRunId, runTag } from "../config/run-id.ts";
-import { UserFactory, passwordLogin, randomPassword, type TestUser } from "../matrix/users.ts";
+import { UserFactory, type TestUser } from "../matrix/users.ts";
 
 /**
  * The canary's two accounts and their direct chat, kept in a state file next to the probe log
@@ -47,50 +46,49 @@ export function readProbeState(file: string): ProbeState | undefined {
   }
 }
 
-async function adminFor(target: Target, runId: string, ledger: Ledger): Promise<AdminClient> {
-  const d = deployment(target);
-  if (target.adminToken) return d.admin();
-  const localpart = `${runTag(runId)}probe-admin`;
-  ledger.record({ kind: "user", id: `@${localpart}:${target.serverName}`, server: target.serverName });
-  const reg = await d.register({ username: localpart, password: randomPassword(), admin: true });
-  return d.admin(reg.access_token);
-}
-
 /**
  * Whose run the canary's users belong to: by default a run of its own (ledger in reports/<runId>/, so
- * `mxaccept cleanup --run <runId>` removes them); a scenario passes its run's id, ledger and admin.
+ * `mxaccept cleanup --run <runId>` removes them); a scenario hands over the two users and the encrypted direct chat
+ * its fixtures made (recorded in its run's ledger there), and the canary only uses them.
  */
 export interface ProbeIdentity {
   runId: string;
-  ledger: Ledger;
-  admin?: AdminClient;
-  scope?: string;
+  sender: TestUser;
+  receiver: TestUser;
+  roomId: string;
 }
 
 /**
- * Creates the two run-tagged users and an encrypted direct chat between them. When that fails part-way, what the
- * canary's own run created is removed before the error propagates (a scenario's run is cleaned up by the run).
+ * Creates the two run-tagged users and an encrypted direct chat between them, in a run of the canary's own. When
+ * that fails part-way, what it created is removed before the error propagates.
  */
-async function createState(target: Target, identity?: ProbeIdentity): Promise<ProbeState> {
-  const runId = identity?.runId ?? newRunId();
-  const ledger = identity?.ledger ?? new Ledger(join(reportsDir(), runId, "ledger.jsonl"));
+async function createState(d: Deployment, identity?: ProbeIdentity): Promise<ProbeState> {
+  const s = d.instance;
+  if (identity) {
+    await requestJson(s.clientUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(identity.roomId)}`, { token: identity.receiver.accessToken, body: {} });
+    return { version: 1, runId: identity.runId, baseUrl: s.clientUrl, serverName: s.serverName, roomId: identity.roomId, sender: identity.sender, receiver: identity.receiver };
+  }
+  const runId = newRunId();
+  const ledger = new Ledger(join(reportsDir(), runId, "ledger.jsonl"));
+  let own = d;
   try {
-    return await createStateIn(target, runId, ledger, identity);
+    // The canary's own admin where the target names none (recorded, so its cleanup removes it).
+    own = d.with({ adminTokens: { instance: await ensureRunAdmin(s, runId, ledger, "probe-admin") } });
+    return await createStateIn(own, runId, ledger);
   } catch (e) {
-    if (!identity) {
-      const results = await cleanupRun(target, runId, ledger.file).catch((c: Error) => [{ server: target.serverName, errors: [c.message] }]);
-      const failed = results.flatMap((r) => r.errors);
-      if (failed.length) throw new UserError(`the canary could not be set up (${(e as Error).message}), and removing what it created failed (${failed[0]}): run 'mxaccept cleanup --run ${runId}'.`);
-    }
+    const results = await cleanupRun(own, runId, ledger.file).catch((c: Error) => [{ server: s.serverName, errors: [c.message] }]);
+    const failed = results.flatMap((r) => r.errors);
+    if (failed.length) throw new UserError(`the canary could not be set up (${(e as Error).message}), and removing what it created failed (${failed[0]}): run 'mxaccept cleanup --run ${runId}'.`);
     throw e;
   }
 }
 
-async function createStateIn(target: Target, runId: string, ledger: Ledger, identity?: ProbeIdentity): Promise<ProbeState> {
-  const factory = new UserFactory(target, identity?.admin ?? (await adminFor(target, runId, ledger)), runId, ledger);
-  const sender = await factory.create("canary-sender", { scope: identity?.scope, test: "availability canary" });
-  const receiver = await factory.create("canary-receiver", { scope: identity?.scope, test: "availability canary" });
-  const { body } = await requestJson<{ room_id: string }>(target.baseUrl, "POST", "_matrix/client/v3/createRoom", {
+async function createStateIn(d: Deployment, runId: string, ledger: Ledger): Promise<ProbeState> {
+  const s = d.instance;
+  const factory = new UserFactory(s, runId, ledger);
+  const sender = await factory.create("canary-sender", { test: "availability canary" });
+  const receiver = await factory.create("canary-receiver", { test: "availability canary" });
+  const { body } = await requestJson<{ room_id: string }>(s.clientUrl, "POST", "_matrix/client/v3/createRoom", {
     token: sender.accessToken,
     body: {
       preset: "trusted_private_chat",
@@ -100,16 +98,16 @@ async function createStateIn(target: Target, runId: string, ledger: Ledger, iden
       initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
     },
   });
-  ledger.record({ kind: "room", id: body.room_id, server: target.serverName, test: "availability canary" });
-  await requestJson(target.baseUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, { token: receiver.accessToken, body: {} });
-  return { version: 1, runId, baseUrl: target.baseUrl, serverName: target.serverName, roomId: body.room_id, sender, receiver };
+  ledger.record({ kind: "room", id: body.room_id, server: s.serverName, test: "availability canary" });
+  await requestJson(s.clientUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, { token: receiver.accessToken, body: {} });
+  return { version: 1, runId, baseUrl: s.clientUrl, serverName: s.serverName, roomId: body.room_id, sender, receiver };
 }
 
-async function relogin(user: TestUser): Promise<TestUser> {
+async function relogin(s: Server, user: TestUser): Promise<TestUser> {
   // The old device's keys are gone with the old process: retire it (errors ignored: it may already be gone).
   await requestJson(user.baseUrl, "POST", "_matrix/client/v3/logout", { token: user.accessToken, body: {}, accept: [401, 403], timeoutMs: 10_000 }).catch(() => undefined);
-  const s = await passwordLogin(user.baseUrl, { type: "m.id.user", user: user.localpart }, user.password, "mxaccept canary");
-  return { ...user, accessToken: s.access_token, deviceId: s.device_id };
+  const session = await s.users.login(user.localpart, user.password, "mxaccept canary");
+  return { ...user, accessToken: session.accessToken, deviceId: session.deviceId };
 }
 
 export interface ProbeSession {
@@ -124,7 +122,8 @@ export interface ProbeSession {
  * Opens the canary's session: resumes the state next to the log (fresh devices), or creates users and room.
  * `fresh` forces new devices also when the state was just created in this process (after a 401).
  */
-export async function openSession(target: Target, logFile: string, fresh = false, identity?: ProbeIdentity): Promise<ProbeSession> {
+export async function openSession(d: Deployment, logFile: string, fresh = false, identity?: ProbeIdentity): Promise<ProbeSession> {
+  const target = d.instance.hs;
   const file = stateFileFor(logFile);
   let state = readProbeState(file);
   const resumed = !!state;
@@ -132,11 +131,11 @@ export async function openSession(target: Target, logFile: string, fresh = false
     throw new UserError(`probe state ${file} belongs to ${state.baseUrl}, not ${target.baseUrl}: use another --out for this target.`);
   }
   if (!state) {
-    state = await createState(target, identity);
+    state = await createState(d, identity);
     writeProbeState(file, state);
   }
   if (resumed || fresh) {
-    state = { ...state, sender: await relogin(state.sender), receiver: await relogin(state.receiver) };
+    state = { ...state, sender: await relogin(d.instance, state.sender), receiver: await relogin(d.instance, state.receiver) };
     writeProbeState(file, state);
   }
   const sender = await PlainBot.start(state.sender);

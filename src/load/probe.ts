@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../config/errors.ts";
-import type { Target } from "../config/target.ts";
+import type { Deployment } from "../matrix/deployment.ts";
 import { MatrixError } from "../matrix/http.ts";
 import type { ProbeRecord } from "../report/sla.ts";
 import { ProbeLog } from "./probe-log.ts";
@@ -19,7 +19,7 @@ import { openSession, type ProbeIdentity, type ProbeSession } from "./probe-sess
  * uses this, so a slow instance yields late probes with their latency instead of fewer probes.
  */
 export interface ProberOptions {
-  target: Target;
+  deployment: Deployment;
   out: string;
   intervalMs: number;
   durationMs: number;
@@ -125,7 +125,7 @@ export async function runProber(opts: ProberOptions): Promise<ProberSummary> {
   const probeLog = new ProbeLog(opts.out);
   let session: ProbeSession | undefined;
   const open = async (fresh: boolean) => {
-    const s = await openSession(opts.target, opts.out, fresh, opts.identity);
+    const s = await openSession(opts.deployment, opts.out, fresh, opts.identity);
     log(`${s.resumed || fresh ? "resumed" : "created"} canary ${s.state.sender.userId} → ${s.state.receiver.userId} in ${s.state.roomId} (run ${s.state.runId})`);
     return s;
   };
@@ -135,7 +135,7 @@ export async function runProber(opts: ProberOptions): Promise<ProberSummary> {
     probeLog.close();
     server?.close();
     if (e instanceof UserError) throw e;
-    throw new UserError(`could not set up the canary on ${opts.target.baseUrl}: ${((e as Error)?.message ?? String(e)).split("\n")[0]}; check that test users can log in and open a direct chat there.`, 1);
+    throw new UserError(`could not set up the canary on ${opts.deployment.instance.clientUrl}: ${((e as Error)?.message ?? String(e)).split("\n")[0]}; check that test users can log in and open a direct chat there.`, 1);
   }
   const resumed = session.resumed;
   const sessionInfo = { roomId: session.state.roomId, runId: session.state.runId };

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { HomeserverTarget } from "../config/target.ts";
+import type { Server } from "../matrix/deployment.ts";
 import { requestJson } from "../matrix/http.ts";
 import type { Ledger } from "../matrix/ledger.ts";
 import { UserFactory } from "../matrix/users.ts";
-import { deployment } from "../matrix/deployment.ts";
+import { mapPool as pool } from "../matrix/pool.ts";
 import type { ScheduledRequest } from "./autocannon-engine.ts";
 import { LOAD_FIELD } from "./delivery.ts";
-import { pool, provisionLoadUsers, type LoadUser } from "./load-users.ts";
+import { provisionLoadUsers, type LoadUser } from "./load-users.ts";
 
 /**
  * The four load scenarios and what they need on the homeserver. `prepare` creates the run-tagged users (and for
@@ -35,9 +35,9 @@ const MEDIA_BYTES = 4096;
 const MAX_ROOM_SENDERS = 20;
 
 export interface PrepareOptions {
-  hs: HomeserverTarget;
+  hs: Server;
   /** The homeserver of the receiving account (the federation partner for delivery across federation). */
-  receiverHs: HomeserverTarget;
+  receiverHs: Server;
   runId: string;
   ledger: Ledger;
   users: number;
@@ -50,29 +50,29 @@ export async function prepareScenario(scenario: Scenario, o: PrepareOptions): Pr
   const prepared: PreparedScenario = { scenario, users, nonce: randomBytes(6).toString("hex"), provisionMs };
   if (scenario === "send") {
     const [creator, ...others] = users;
-    const { body } = await requestJson<{ room_id: string }>(o.hs.baseUrl, "POST", "_matrix/client/v3/createRoom", {
+    const { body } = await requestJson<{ room_id: string }>(o.hs.clientUrl, "POST", "_matrix/client/v3/createRoom", {
       token: creator!.accessToken,
       body: { preset: "public_chat", name: `mxaccept load ${o.runId}` },
     });
     prepared.roomId = body.room_id;
     o.ledger.record({ kind: "room", id: body.room_id, server: o.hs.serverName, test: "load" });
-    await pool(others.slice(0, MAX_ROOM_SENDERS - 1), 4, (u) => requestJson(o.hs.baseUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, { token: u.accessToken, body: {} }));
-    const [receiver] = o.receiverHs === o.hs ? await provisionLoadUsers(o.hs, o.runId, o.ledger, 1, { prefix: "receiver" }) : await provisionLoadUsers(o.receiverHs, o.runId, o.ledger, 1, { prefix: "receiver" });
-    await requestJson(o.receiverHs.baseUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, {
+    await pool(others.slice(0, MAX_ROOM_SENDERS - 1), 4, (u) => requestJson(o.hs.clientUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, { token: u.accessToken, body: {} }));
+    const [receiver] = await provisionLoadUsers(o.receiverHs, o.runId, o.ledger, 1, { prefix: "receiver" });
+    await requestJson(o.receiverHs.clientUrl, "POST", `_matrix/client/v3/join/${encodeURIComponent(body.room_id)}`, {
       token: receiver!.accessToken,
       query: { server_name: o.hs.serverName, via: o.hs.serverName },
       body: {},
     });
-    prepared.receiver = { ...receiver!, baseUrl: o.receiverHs.baseUrl };
+    prepared.receiver = { ...receiver!, baseUrl: o.receiverHs.clientUrl };
     prepared.users = users.slice(0, MAX_ROOM_SENDERS);
   } else if (scenario === "login") {
     // Logging in hashes the password: a few password users, each logged in many times, is the realistic load.
-    const factory = new UserFactory(o.hs, deployment(o.hs).admin(), o.runId, o.ledger);
+    const factory = new UserFactory(o.hs, o.runId, o.ledger);
     const made = await pool([0, 1, 2, 3], 4, (i) => factory.create(`login${i}`, { test: "load" }));
     prepared.logins = made.map((u) => ({ user: u.localpart, password: u.password }));
   } else if (scenario === "sync") {
     prepared.since = await pool(users, 8, async (u) => {
-      const { body } = await requestJson<{ next_batch: string }>(o.hs.baseUrl, "GET", "_matrix/client/v3/sync", { token: u.accessToken, query: { timeout: 0 } });
+      const { body } = await requestJson<{ next_batch: string }>(o.hs.clientUrl, "GET", "_matrix/client/v3/sync", { token: u.accessToken, query: { timeout: 0 } });
       return body.next_batch;
     });
   }

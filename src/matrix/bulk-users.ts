@@ -1,35 +1,52 @@
-import type { HomeserverTarget } from "../config/target.ts";
 import type { AdminClient } from "./admin.ts";
+import type { Server } from "./deployment.ts";
 import type { Ledger } from "./ledger.ts";
 import { runTag } from "../config/run-id.ts";
 import { mapPool } from "./pool.ts";
 
 /**
- * Users at scale (group-size checks): created with the admin API without a password, so no bcrypt hashing and no
- * device; a token when one is needed comes from the admin login API. Run-tagged and recorded in the ledger like
- * every other harness user, so cleanup removes them.
+ * Users at scale, the one path for them (group-size checks, load runs): made by the server's user source without a
+ * password (so no password hashing and no device), a token when one is needed without a login of its own (the
+ * Synapse admin login API, or a MAS personal session), each exempted from rate limits where the server allows.
+ * Run-tagged and recorded in the ledger before they exist, like every other harness user, so cleanup removes them.
  */
 
 export interface BulkUser {
   userId: string;
   localpart: string;
+  /** With `tokens: true`: a token of its own. */
+  accessToken?: string;
 }
 
-/** Creates `count` run-tagged users named <prefix>-<n> (no password, no device); returns their ids. */
-export async function provisionUsers(admin: AdminClient, hs: HomeserverTarget, opts: { runId: string; scope: string; prefix: string; count: number; ledger: Ledger; test?: string; concurrency?: number }): Promise<BulkUser[]> {
-  const users = Array.from({ length: opts.count }, (_, i) => {
-    const localpart = `${runTag(opts.runId)}${opts.scope}-${opts.prefix}-${i + 1}`;
-    return { userId: `@${localpart}:${hs.serverName}`, localpart };
+export interface BulkOptions {
+  runId: string;
+  /** The test's scope slug (fixtures), so names stay unique across tests. */
+  scope?: string;
+  prefix: string;
+  count: number;
+  ledger: Ledger;
+  test?: string;
+  /** Also a token per user, and the user exempted from rate limits (load users). */
+  tokens?: boolean;
+  displayName?: (i: number) => string;
+  concurrency?: number;
+}
+
+/** Creates `count` run-tagged users named <prefix>-<n> on `server`; returns their ids (and tokens where asked). */
+export async function provisionUsers(server: Server, opts: BulkOptions): Promise<BulkUser[]> {
+  const users: BulkUser[] = Array.from({ length: opts.count }, (_, i) => {
+    const localpart = `${runTag(opts.runId)}${opts.scope ? `${opts.scope}-` : ""}${opts.prefix}-${i + 1}`;
+    return { userId: `@${localpart}:${server.serverName}`, localpart };
   });
-  for (const u of users) opts.ledger.record({ kind: "user", id: u.userId, server: hs.serverName, test: opts.test });
-  await mapPool(users, opts.concurrency ?? 8, (u) => admin.putUser(u.userId, { displayname: u.localpart }));
+  for (const u of users) opts.ledger.record({ kind: "user", id: u.userId, server: server.serverName, test: opts.test });
+  await mapPool(users, opts.concurrency ?? 8, async (u, i) => {
+    await server.users.provision(u.localpart, opts.displayName?.(i + 1) ?? u.localpart);
+    if (opts.tokens) {
+      u.accessToken = await server.users.tokenFor(u.userId);
+      await server.users.exempt(u.userId);
+    }
+  });
   return users;
-}
-
-/** An access token for a user, without a password and without creating a device (admin login API). */
-export async function loginAs(admin: AdminClient, userId: string): Promise<string> {
-  const { body } = await admin.request<{ access_token: string }>("POST", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/login`, { body: {} });
-  return body.access_token;
 }
 
 /** Makes a user join a room through the admin API (the server runs its join checks for the user, not the admin). */

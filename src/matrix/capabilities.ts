@@ -1,7 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HomeserverTarget, Target } from "../config/target.ts";
-import { deployment } from "./deployment.ts";
 import { MatrixError, requestJson } from "./http.ts";
 
 /**
@@ -37,9 +35,16 @@ export interface ServerCapabilities {
   passwordLogin: Capability;
 }
 
+/** Where a server answers (src/matrix/deployment.ts `Server` is one). */
+export interface ServerAddress {
+  readonly serverName: string;
+  readonly clientUrl: string;
+  readonly adminUrl: string;
+}
+
 export interface RunCapabilities {
   detectedAt: string;
-  target: ServerCapabilities;
+  instance: ServerCapabilities;
   partner?: ServerCapabilities;
   outsider?: ServerCapabilities;
 }
@@ -67,7 +72,7 @@ export function needs(what: string, c: ServerCapabilities | undefined, provide?:
   return `needs ${what}; this server is ${softwareLabel(c)}${provide ? ` (${provide})` : ""}`;
 }
 
-async function software(hs: HomeserverTarget, adminToken?: string): Promise<ServerCapabilities["software"]> {
+async function software(hs: ServerAddress, adminToken?: string): Promise<ServerCapabilities["software"]> {
   type V = { server?: { name?: string; version?: string } };
   const fromFederation = async (base: string, via: string) => {
     const { body } = await requestJson<V>(base, "GET", "_matrix/federation/v1/version", { timeoutMs: 10_000 });
@@ -75,7 +80,7 @@ async function software(hs: HomeserverTarget, adminToken?: string): Promise<Serv
     return undefined;
   };
   try {
-    const s = await fromFederation(hs.baseUrl, "federation /version at the client URL");
+    const s = await fromFederation(hs.clientUrl, "federation /version at the client URL");
     if (s) return s;
   } catch {
     /* federation may live elsewhere: try the server's delegation */
@@ -92,7 +97,7 @@ async function software(hs: HomeserverTarget, adminToken?: string): Promise<Serv
   }
   if (adminToken) {
     try {
-      const { body } = await requestJson<{ server_version: string }>(deployment(hs).adminUrl, "GET", "_synapse/admin/v1/server_version", { token: adminToken, timeoutMs: 10_000 });
+      const { body } = await requestJson<{ server_version: string }>(hs.adminUrl, "GET", "_synapse/admin/v1/server_version", { token: adminToken, timeoutMs: 10_000 });
       return { name: "Synapse", version: body.server_version, via: "Synapse admin API server_version" };
     } catch {
       /* not Synapse, or not reachable */
@@ -101,10 +106,10 @@ async function software(hs: HomeserverTarget, adminToken?: string): Promise<Serv
   return undefined;
 }
 
-async function loginDelegation(hs: HomeserverTarget): Promise<ServerCapabilities["loginDelegated"]> {
+async function loginDelegation(hs: ServerAddress): Promise<ServerCapabilities["loginDelegated"]> {
   const MSC2965 = "org.matrix.msc2965.authentication";
   // Client discovery first: where a client learns that login is delegated.
-  for (const base of [...new Set([`https://${hs.serverName}`, hs.baseUrl])]) {
+  for (const base of [...new Set([`https://${hs.serverName}`, hs.clientUrl])]) {
     try {
       const { body } = await requestJson<Record<string, { issuer?: string; account?: string } | undefined>>(base, "GET", ".well-known/matrix/client", { timeoutMs: 10_000 });
       const auth = body[MSC2965];
@@ -115,7 +120,7 @@ async function loginDelegation(hs: HomeserverTarget): Promise<ServerCapabilities
   }
   for (const path of ["_matrix/client/v1/auth_metadata", "_matrix/client/unstable/org.matrix.msc2965/auth_metadata"]) {
     try {
-      const { body } = await requestJson<{ issuer?: string; account_management_uri?: string }>(hs.baseUrl, "GET", path, { timeoutMs: 10_000 });
+      const { body } = await requestJson<{ issuer?: string; account_management_uri?: string }>(hs.clientUrl, "GET", path, { timeoutMs: 10_000 });
       if (body.issuer) return { present: true, issuer: body.issuer, account: body.account_management_uri, detail: `/${path} names issuer ${body.issuer}` };
     } catch (e) {
       if (!notImplemented(e)) return { present: undefined, detail: `/${path} answered ${describeError(e)}` };
@@ -124,9 +129,9 @@ async function loginDelegation(hs: HomeserverTarget): Promise<ServerCapabilities
   return { present: false, detail: "no org.matrix.msc2965.authentication in the client well-known and no /_matrix/client/v1/auth_metadata" };
 }
 
-async function authenticatedMedia(hs: HomeserverTarget, versions: string[]): Promise<Capability> {
+async function authenticatedMedia(hs: ServerAddress, versions: string[]): Promise<Capability> {
   try {
-    await requestJson(hs.baseUrl, "GET", "_matrix/client/v1/media/config", { timeoutMs: 10_000 });
+    await requestJson(hs.clientUrl, "GET", "_matrix/client/v1/media/config", { timeoutMs: 10_000 });
     return { present: true, detail: "/_matrix/client/v1/media/config answers (without a token)" };
   } catch (e) {
     if (e instanceof MatrixError && e.status === 401) return { present: true, detail: "/_matrix/client/v1/media/config exists and asks for a token" };
@@ -135,11 +140,11 @@ async function authenticatedMedia(hs: HomeserverTarget, versions: string[]): Pro
   }
 }
 
-async function sharedSecretRegistration(hs: HomeserverTarget): Promise<Capability> {
+async function sharedSecretRegistration(hs: ServerAddress): Promise<Capability> {
   try {
-    const { body } = await requestJson<{ nonce?: string }>(deployment(hs).adminUrl, "GET", "_synapse/admin/v1/register", { timeoutMs: 10_000 });
+    const { body } = await requestJson<{ nonce?: string }>(hs.adminUrl, "GET", "_synapse/admin/v1/register", { timeoutMs: 10_000 });
     if (!body.nonce) return { present: false, detail: "/_synapse/admin/v1/register gave no nonce" };
-    return { present: true, detail: `/_synapse/admin/v1/register hands out nonces at ${deployment(hs).adminUrl}` };
+    return { present: true, detail: `/_synapse/admin/v1/register hands out nonces at ${hs.adminUrl}` };
   } catch (e) {
     // Synapse answers 400 "Shared secret registration is not enabled" when the secret is unset.
     if (e instanceof MatrixError && (e.status === 400 || notImplemented(e))) return { present: false, detail: `/_synapse/admin/v1/register: ${describeError(e)}` };
@@ -148,37 +153,38 @@ async function sharedSecretRegistration(hs: HomeserverTarget): Promise<Capabilit
 }
 
 /** The Synapse admin API as seen with `token`: present (the token's user is an admin or not), absent, or unknown. */
-async function synapseAdmin(hs: HomeserverTarget, token: string | undefined): Promise<{ api: Capability; override: Capability; admin?: boolean }> {
+export async function adminProbe(hs: ServerAddress, token: string | undefined): Promise<{ api: Capability; override: Capability; admin?: boolean }> {
   if (!token) {
     if ((await adminApiRouted(hs)) === false) {
-      return { api: { present: false, detail: `/_synapse/admin at ${deployment(hs).adminUrl}: not routed (404 M_UNRECOGNIZED without a token)` }, override: { present: false, detail: "no Synapse admin API" } };
+      return { api: { present: false, detail: `/_synapse/admin at ${hs.adminUrl}: not routed (404 M_UNRECOGNIZED without a token)` }, override: { present: false, detail: "no Synapse admin API" } };
     }
     const none = unknown("no admin token and no run admin: not asked");
     return { api: none, override: none };
   }
   let userId: string;
   try {
-    userId = (await requestJson<{ user_id: string }>(hs.baseUrl, "GET", "_matrix/client/v3/account/whoami", { token, timeoutMs: 10_000 })).body.user_id;
+    userId = (await requestJson<{ user_id: string }>(hs.clientUrl, "GET", "_matrix/client/v3/account/whoami", { token, timeoutMs: 10_000 })).body.user_id;
   } catch (e) {
     const d = unknown(`whoami with the admin token: ${describeError(e)}`);
     return { api: d, override: d };
   }
-  const base = deployment(hs).adminUrl;
-  let admin: boolean;
-  try {
-    admin = (await requestJson<{ admin: boolean }>(base, "GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/admin`, { token, timeoutMs: 10_000 })).body.admin;
-  } catch (e) {
-    if (e instanceof MatrixError && e.status === 403 && e.errcode === "M_FORBIDDEN") {
-      const api = { present: true, detail: `answers at ${base}, but ${userId} is no server admin` };
-      return { api, override: unknown("the token's user is no server admin"), admin: false };
-    }
-    if (notImplemented(e)) {
-      const d = { present: false, detail: `/_synapse/admin at ${base}: ${describeError(e)}` };
-      return { api: d, override: { present: false, detail: "no Synapse admin API" } };
-    }
-    const d = unknown(`/_synapse/admin at ${base}: ${describeError(e)}`);
+  const base = hs.adminUrl;
+  // The user list answers an admin (200) and refuses anyone else (403 M_FORBIDDEN) on Synapse with and without
+  // delegated login (under MAS it needs guests=false; /v1/users/<id>/admin is not there); 404: no admin API.
+  const list = await requestJson<{ errcode?: string; error?: string }>(base, "GET", "_synapse/admin/v2/users", { token, query: { limit: "1", guests: "false" }, timeoutMs: 10_000, accept: [400, 401, 403, 404, 405] });
+  if (list.status === 403 && list.body.errcode === "M_FORBIDDEN") {
+    const api = { present: true, detail: `answers at ${base}, but ${userId} is no server admin` };
+    return { api, override: unknown("the token's user is no server admin"), admin: false };
+  }
+  if (list.status === 404 || list.status === 405 || list.body.errcode === "M_UNRECOGNIZED") {
+    const d = { present: false, detail: `/_synapse/admin at ${base}: ${list.status}${list.body.errcode ? ` ${list.body.errcode}` : ""}` };
+    return { api: d, override: { present: false, detail: "no Synapse admin API" } };
+  }
+  if (list.status !== 200) {
+    const d = unknown(`/_synapse/admin/v2/users at ${base}: ${list.status}${list.body.errcode ? ` ${list.body.errcode}` : ""}`);
     return { api: d, override: d };
   }
+  const admin = true;
   const api = { present: true, detail: `answers at ${base} (${userId} is ${admin ? "" : "not "}an admin)` };
   if (!admin) return { api, override: unknown("the token's user is no server admin"), admin };
   try {
@@ -222,24 +228,24 @@ export interface DetectOptions {
   record?: (roomId: string) => void;
 }
 
-export async function detectServer(hs: HomeserverTarget, opts: DetectOptions = {}): Promise<ServerCapabilities> {
+export async function detectServer(hs: ServerAddress, opts: DetectOptions = {}): Promise<ServerCapabilities> {
   let clientVersions: string[] = [];
   try {
-    clientVersions = (await requestJson<{ versions?: string[] }>(hs.baseUrl, "GET", "_matrix/client/versions", { timeoutMs: 15_000 })).body.versions ?? [];
+    clientVersions = (await requestJson<{ versions?: string[] }>(hs.clientUrl, "GET", "_matrix/client/versions", { timeoutMs: 15_000 })).body.versions ?? [];
   } catch {
     /* pre-flight has reported an unreachable target already */
   }
-  const adminToken = opts.adminToken ?? hs.adminToken;
+  const adminToken = opts.adminToken;
   const [sw, delegated, media, shared, admin] = await Promise.all([
     software(hs, adminToken),
     loginDelegation(hs),
     authenticatedMedia(hs, clientVersions),
     sharedSecretRegistration(hs),
-    synapseAdmin(hs, adminToken),
+    adminProbe(hs, adminToken),
   ]);
   let passwordLogin: Capability;
   try {
-    const { body } = await requestJson<{ flows?: { type: string }[] }>(hs.baseUrl, "GET", "_matrix/client/v3/login", { timeoutMs: 10_000 });
+    const { body } = await requestJson<{ flows?: { type: string }[] }>(hs.clientUrl, "GET", "_matrix/client/v3/login", { timeoutMs: 10_000 });
     const types = (body.flows ?? []).map((f) => f.type);
     passwordLogin = { present: types.includes("m.login.password"), detail: `login flows: ${types.join(", ") || "none"}` };
   } catch (e) {
@@ -249,7 +255,7 @@ export async function detectServer(hs: HomeserverTarget, opts: DetectOptions = {
   if (opts.probeUser) {
     try {
       const u = await opts.probeUser();
-      encryptionByDefault = await probeEncryptionDefault(hs.baseUrl, u, u.localpart, opts.record ?? (() => {}));
+      encryptionByDefault = await probeEncryptionDefault(hs.clientUrl, u, u.localpart, opts.record ?? (() => {}));
     } catch (e) {
       const d = unknown(`no probe user could be created: ${describeError(e)}`);
       encryptionByDefault = { private: d, direct: d };
@@ -257,7 +263,7 @@ export async function detectServer(hs: HomeserverTarget, opts: DetectOptions = {
   }
   return {
     serverName: hs.serverName,
-    baseUrl: hs.baseUrl,
+    baseUrl: hs.clientUrl,
     software: sw,
     clientVersions,
     synapseAdminApi: admin.api,
@@ -299,25 +305,32 @@ export function readCapabilities(reportDir: string): RunCapabilities | undefined
   const f = join(reportDir, CAPABILITIES_FILE);
   if (!existsSync(f)) return undefined;
   try {
-    return JSON.parse(readFileSync(f, "utf8")) as RunCapabilities;
+    const caps = JSON.parse(readFileSync(f, "utf8")) as RunCapabilities & { target?: ServerCapabilities };
+    // Reports written before the roles had one name kept the instance under "target".
+    if (!caps.instance && caps.target) {
+      const { target, ...rest } = caps;
+      return { ...rest, instance: target };
+    }
+    return caps;
   } catch {
     return undefined;
   }
 }
 
 /** Capabilities of the target's homeservers; the encryption probe only on the target (hs1). */
-export async function detectRun(target: Target, opts: { admin: Partial<Record<"target" | "partner" | "outsider", string>>; probeUser?: DetectOptions["probeUser"]; record?: DetectOptions["record"] }): Promise<RunCapabilities> {
+export async function detectRun(servers: { instance: ServerAddress & { adminToken?: string }; partner?: ServerAddress & { adminToken?: string }; outsider?: ServerAddress & { adminToken?: string } }, opts: { probeUser?: DetectOptions["probeUser"]; record?: DetectOptions["record"] } = {}): Promise<RunCapabilities> {
+  const { instance, partner, outsider } = servers;
   const [t, p, o] = await Promise.all([
-    detectServer(target, { adminToken: opts.admin.target, probeUser: opts.probeUser, record: opts.record }),
-    target.partner ? detectServer(target.partner, { adminToken: opts.admin.partner }) : undefined,
-    target.outsider ? detectServer(target.outsider, { adminToken: opts.admin.outsider }) : undefined,
+    detectServer(instance, { adminToken: instance.adminToken, probeUser: opts.probeUser, record: opts.record }),
+    partner ? detectServer(partner, { adminToken: partner.adminToken }) : undefined,
+    outsider ? detectServer(outsider, { adminToken: outsider.adminToken }) : undefined,
   ]);
-  return { detectedAt: new Date().toISOString(), target: t, ...(p ? { partner: p } : {}), ...(o ? { outsider: o } : {}) };
+  return { detectedAt: new Date().toISOString(), instance: t, ...(p ? { partner: p } : {}), ...(o ? { outsider: o } : {}) };
 }
 
 /** Whether the Synapse admin API answers `token` at the server's admin URL: true, false (not there), undefined (could not tell). */
-export async function synapseAdminAnswers(hs: HomeserverTarget, token: string): Promise<boolean | undefined> {
-  return (await synapseAdmin(hs, token)).api.present;
+export async function synapseAdminAnswers(hs: ServerAddress, token: string): Promise<boolean | undefined> {
+  return (await adminProbe(hs, token)).api.present;
 }
 
 /**
@@ -325,9 +338,9 @@ export async function synapseAdminAnswers(hs: HomeserverTarget, token: string): 
  * (a token is missing), a server or proxy without it 404 / M_UNRECOGNIZED. Decides whether a run admin is worth
  * creating: an admin account whose API cannot be reached would only be left behind.
  */
-export async function adminApiRouted(hs: HomeserverTarget): Promise<boolean | undefined> {
+export async function adminApiRouted(hs: ServerAddress): Promise<boolean | undefined> {
   try {
-    await requestJson(deployment(hs).adminUrl, "GET", `_synapse/admin/v1/users/${encodeURIComponent(`@mxaccept-probe:${hs.serverName}`)}/admin`, { timeoutMs: 10_000 });
+    await requestJson(hs.adminUrl, "GET", "_synapse/admin/v2/users", { query: { limit: "1", guests: "false" }, timeoutMs: 10_000 });
     return true;
   } catch (e) {
     if (e instanceof MatrixError && (e.status === 401 || e.status === 403)) return true;

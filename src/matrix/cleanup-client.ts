@@ -1,4 +1,3 @@
-import type { HomeserverTarget } from "../config/target.ts";
 import { requestJson } from "./http.ts";
 import { mapPool } from "./pool.ts";
 import { dropSessions, readSessions, type Session } from "./sessions.ts";
@@ -50,7 +49,7 @@ async function freshToken(baseUrl: string, s: Session): Promise<string | undefin
   return res.status === 200 ? res.body.access_token : undefined;
 }
 
-export async function cleanupWithoutAdminApi(hs: HomeserverTarget, runId: string): Promise<ClientCleanupResult> {
+export async function cleanupWithoutAdminApi(hs: { serverName: string; clientUrl: string }, runId: string): Promise<ClientCleanupResult> {
   const sessions = readSessions(runId).filter((s) => s.server === hs.serverName);
   const result: ClientCleanupResult = { server: hs.serverName, users: sessions.length, roomsLeft: 0, devicesLoggedOut: 0, deactivated: 0, remaining: [], errors: [] };
   if (!sessions.length) {
@@ -77,29 +76,29 @@ export async function cleanupWithoutAdminApi(hs: HomeserverTarget, runId: string
   return result;
 }
 
-async function cleanUpUser(hs: HomeserverTarget, runId: string, s: Session, rooms: Set<string>, result: ClientCleanupResult): Promise<Outcome> {
+async function cleanUpUser(hs: { serverName: string; clientUrl: string }, runId: string, s: Session, rooms: Set<string>, result: ClientCleanupResult): Promise<Outcome> {
   let token = s.accessToken;
-  let joinedRes = await requestJson<{ joined_rooms: string[] }>(hs.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token, accept: [401] });
+  let joinedRes = await requestJson<{ joined_rooms: string[] }>(hs.clientUrl, "GET", "_matrix/client/v3/joined_rooms", { token, accept: [401] });
   if (joinedRes.status === 401) {
     // The recorded token is no longer valid (an earlier cleanup logged the user out): log in again with the kept
     // password; without one, or when the login is refused (already deactivated), there is nothing left to do.
-    const fresh = await freshToken(hs.baseUrl, s);
+    const fresh = await freshToken(hs.clientUrl, s);
     if (!fresh) return "gone";
     token = fresh;
-    joinedRes = await requestJson<{ joined_rooms: string[] }>(hs.baseUrl, "GET", "_matrix/client/v3/joined_rooms", { token });
+    joinedRes = await requestJson<{ joined_rooms: string[] }>(hs.clientUrl, "GET", "_matrix/client/v3/joined_rooms", { token });
   }
   for (const roomId of joinedRes.body.joined_rooms) {
     const r = encodeURIComponent(roomId);
-    await requestJson(hs.baseUrl, "POST", `_matrix/client/v3/rooms/${r}/leave`, { token, body: { reason: `mxaccept cleanup of run ${runId}` } });
-    await requestJson(hs.baseUrl, "POST", `_matrix/client/v3/rooms/${r}/forget`, { token, body: {}, accept: [400, 403, 404] });
+    await requestJson(hs.clientUrl, "POST", `_matrix/client/v3/rooms/${r}/leave`, { token, body: { reason: `mxaccept cleanup of run ${runId}` } });
+    await requestJson(hs.clientUrl, "POST", `_matrix/client/v3/rooms/${r}/forget`, { token, body: {}, accept: [400, 403, 404] });
     rooms.add(roomId);
     result.roomsLeft++;
   }
   if (s.password) {
-    const d = await deactivateOwnAccount(hs.baseUrl, token, s.userId, s.password);
+    const d = await deactivateOwnAccount(hs.clientUrl, token, s.userId, s.password);
     if (d.status === 200) return "deactivated";
     result.errors.push(`${s.userId}: deactivation through the client API answered ${d.status}${d.errcode ? ` ${d.errcode}` : ""}${d.error ? `: ${d.error}` : ""}; the account stays active`);
   }
-  await requestJson(hs.baseUrl, "POST", "_matrix/client/v3/logout/all", { token, body: {} });
+  await requestJson(hs.clientUrl, "POST", "_matrix/client/v3/logout/all", { token, body: {} });
   return "logged out";
 }

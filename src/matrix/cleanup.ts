@@ -1,6 +1,6 @@
-import type { Target } from "../config/target.ts";
 import { UserError } from "../config/errors.ts";
-import { deployments, type Deployment } from "./deployment.ts";
+import type { Deployment, Server } from "./deployment.ts";
+import { MatrixError } from "./http.ts";
 import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
 import { runIdOf, runTag, TAG_PREFIX } from "../config/run-id.ts";
@@ -40,7 +40,7 @@ export interface CleanupResult {
 }
 
 interface ServerPlan {
-  d: Deployment;
+  d: Server;
   admin: AdminClient;
   result: CleanupResult;
   users: Set<string>;
@@ -85,7 +85,7 @@ async function survey(plan: ServerPlan, selectRun: (runId: string) => boolean, l
       for (const r of await admin.joinedRooms(userId)) plan.rooms.add(r);
       for (const id of await admin.userMediaIds(userId)) plan.localMxc.add(`mxc://${d.serverName}/${id}`);
     } catch (e) {
-      if (!String((e as Error).message).includes("404")) result.errors.push(`rooms and media of ${userId}: ${(e as Error).message}`);
+      if (!(e instanceof MatrixError && e.status === 404)) result.errors.push(`rooms and media of ${userId}: ${(e as Error).message}`);
     }
   });
 }
@@ -211,23 +211,23 @@ async function purgeCachedRunMedia(plan: ServerPlan, runMedia: Set<string>, mayP
  * The admin token for cleaning up on `d`: the target's own, else the run admin's (recorded in the run's sessions
  * when the run made one with the shared secret). Undefined: no admin to clean up with.
  */
-function cleanupToken(d: Deployment, runId?: string): string | undefined {
+function cleanupToken(d: Server, runId?: string): string | undefined {
   if (d.adminToken) return d.adminToken;
   if (!runId) return undefined;
   return readSessions(runId).find((s) => s.server === d.serverName && s.userId === `@${runTag(runId)}admin:${d.serverName}`)?.accessToken;
 }
 
-async function cleanup(target: Target, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[], runId?: string): Promise<CleanupResult[]> {
+async function cleanup(deployment: Deployment, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[], runId?: string): Promise<CleanupResult[]> {
   const plans: ServerPlan[] = [];
   const results: CleanupResult[] = [];
-  for (const d of deployments(target)) {
+  for (const d of deployment.servers()) {
     const result = emptyResult(d.serverName);
     results.push(result);
     const token = cleanupToken(d, runId);
     // A server without the Synapse admin API (or without an admin for it): what the run's users can do themselves.
-    if (!token || (await synapseAdminAnswers(d.hs, token)) === false) {
+    if (!token || (await synapseAdminAnswers(d, token)) === false) {
       if (runId) {
-        const r = await cleanupWithoutAdminApi(d.hs, runId);
+        const r = await cleanupWithoutAdminApi(d, runId);
         result.errors.push(...r.errors);
         result.remaining.push(`no Synapse admin API${token ? "" : " token"} for the ${d.label}: ${r.devicesLoggedOut} of ${r.users} users of the run logged out of all devices, ${r.deactivated} of ${r.users} accounts deactivated through the client API (with the passwords the run kept), ${r.roomsLeft} room memberships left`, ...r.remaining);
       } else {
@@ -251,16 +251,16 @@ async function cleanup(target: Target, selectRun: (runId: string) => boolean, le
   for (const p of plans) for (const m of [...p.localMxc, ...p.remoteMxc]) runMedia.add(m);
   for (const p of plans) await removeUsers(p);
   for (const p of plans) await awaitLeft(p, selectRun);
-  const mayPurge = target.embedded || target.destructive;
+  const mayPurge = deployment.target.embedded || deployment.target.destructive;
   for (const p of plans) await purgeCachedRunMedia(p, runMedia, mayPurge);
   if (runId) for (const p of plans) if (!p.result.errors.length) dropSessions(runId, p.d.serverName);
   return results;
 }
 
 /** Cleans up one run on every homeserver of the target. */
-export async function cleanupRun(target: Target, runId: string, ledgerFile?: string): Promise<CleanupResult[]> {
+export async function cleanupRun(deployment: Deployment, runId: string, ledgerFile?: string): Promise<CleanupResult[]> {
   const ledger = ledgerFile ? Ledger.read(ledgerFile) : [];
-  return cleanup(target, (r) => r === runId, ledger, [runTag(runId)], runId);
+  return cleanup(deployment, (r) => r === runId, ledger, [runTag(runId)], runId);
 }
 
 /** One line per server for the CLI: what was removed, then what remains and why. */
@@ -275,7 +275,7 @@ export function formatCleanup(r: CleanupResult, ms?: number): string[] {
  * Run ids of runs that are still alive on a server: one of their users had a device seen within `windowMs`
  * (a month-long availability canary is old but not stale).
  */
-async function activeRuns(d: Deployment, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
+async function activeRuns(d: Server, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
   const active = new Set<string>();
   if (!d.adminToken) return active;
   const admin = d.admin();
@@ -295,7 +295,7 @@ async function activeRuns(d: Deployment, candidate: (runId: string) => boolean, 
  * Cleans up every run-tagged leftover older than `olderThanMs` (run ids carry their start time), except runs
  * whose users were active within that time on any server (a running canary); those are returned as `spared`.
  */
-export async function cleanupStale(target: Target, olderThanMs: number, now = Date.now()): Promise<{ results: CleanupResult[]; spared: string[] }> {
+export async function cleanupStale(deployment: Deployment, olderThanMs: number, now = Date.now()): Promise<{ results: CleanupResult[]; spared: string[] }> {
   const isOld = (runId: string) => {
     const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(runId);
     if (!m) return false;
@@ -303,7 +303,7 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
     return now - started >= olderThanMs;
   };
   const spared = new Set<string>();
-  for (const d of deployments(target)) {
+  for (const d of deployment.servers()) {
     let active: Set<string>;
     try {
       active = await activeRuns(d, isOld, olderThanMs, now);
@@ -312,7 +312,7 @@ export async function cleanupStale(target: Target, olderThanMs: number, now = Da
     }
     for (const r of active) spared.add(r);
   }
-  const results = await cleanup(target, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX]);
+  const results = await cleanup(deployment, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX]);
   return { results, spared: [...spared] };
 }
 

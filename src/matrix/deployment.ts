@@ -1,36 +1,52 @@
 import { AdminClient } from "./admin.ts";
 import { registerWithSharedSecret, sharedSecretAccepted, type Registered } from "./registration.ts";
 import type { HomeserverTarget, Target } from "../config/target.ts";
+import type { RunCapabilities, ServerCapabilities } from "./capabilities.ts";
+import type { SourceHost, UserSource } from "./user-source.ts";
+import { SynapseUsers } from "./user-source-synapse.ts";
 
 /**
- * Where a request goes: one object per server role of a target (the instance under test, the federation partner,
- * the outsider) that knows its client URL, its admin URL and its credentials. Every scenario, fixture, CLI
- * command and script asks it; nothing else derives an admin URL (test/deployment.test.ts enforces that).
+ * The one door to the servers of a run. A `Deployment` is made once per run (per Playwright worker: the
+ * `deployment` fixture; per command: `Deployment.of(target)`) and carried: nothing rebuilds it from a target. It has
+ * one `Server` per role of the target, named the same everywhere:
+ * - `instance`: the instance under test (the reference's hs1);
+ * - `partner`: the allowlisted federation partner or tenant B (hs2);
+ * - `outsider`: a server not on the allowlist (hs3).
  *
+ * Each server knows its client URL, its admin URL and admin token (the target's, else the run's admin), its detected
+ * capabilities, and its user source: how users are made, log in and are removed (`users`, src/matrix/user-source.ts).
  * Client requests (login, sync, rooms, media) go to `clientUrl`. Admin requests (/_synapse/admin, including
  * shared-secret registration) go to `adminUrl`: the operator's admin host when the target names one
  * (MXACCEPT_ADMIN_BASE_URL, MXACCEPT_PARTNER_ADMIN_BASE_URL, MXACCEPT_OUTSIDER_ADMIN_BASE_URL), else the client URL.
  */
 export type Role = "instance" | "partner" | "outsider";
+export const ROLES: readonly Role[] = ["instance", "partner", "outsider"];
 
-export class Deployment {
+export class Server implements SourceHost {
   readonly role: Role;
   readonly serverName: string;
   readonly clientUrl: string;
   readonly adminUrl: string;
   /** The admin API has an origin of its own (it is not served on the public client URL by this target's word). */
   readonly adminSeparate: boolean;
+  /** The admin token the run uses here: the target file's, else the run's admin (src/matrix/run-admin.ts). */
   readonly adminToken?: string;
+  /** Whether `adminToken` is the target file's own (not made by the run). */
+  readonly adminTokenFromTarget: boolean;
   readonly registrationSharedSecret?: string;
+  /** What pre-flight detected on this server (capabilities.json); undefined before pre-flight or outside a run. */
+  readonly caps?: ServerCapabilities;
   /**
    * Where the application management portal reaches the admin API (MXACCEPT_ADMIN_API_URL; the instance only),
    * default the admin URL: the portal checks (BUM-2.7.app) send their admin requests there.
    */
   readonly portalApiUrl: string;
-  /** The target's view of this server, for code that takes a HomeserverTarget (user factories). */
+  /** The target's view of this server (its keys as the target file gave them). */
   readonly hs: HomeserverTarget;
+  /** How users are made, log in and are removed here. */
+  readonly users: UserSource;
 
-  constructor(hs: HomeserverTarget, role: Role) {
+  constructor(hs: HomeserverTarget, role: Role, opts: { adminToken?: string; caps?: ServerCapabilities; users?: (host: SourceHost) => UserSource } = {}) {
     this.hs = hs;
     this.role = role;
     this.serverName = hs.serverName;
@@ -38,8 +54,11 @@ export class Deployment {
     this.adminUrl = hs.adminBaseUrl ?? hs.baseUrl;
     this.adminSeparate = !!hs.adminBaseUrl && new URL(hs.adminBaseUrl).origin !== new URL(hs.baseUrl).origin;
     this.portalApiUrl = ("adminApiUrl" in hs && typeof hs.adminApiUrl === "string" ? hs.adminApiUrl : undefined) ?? this.adminUrl;
-    this.adminToken = hs.adminToken;
+    this.adminToken = hs.adminToken ?? opts.adminToken;
+    this.adminTokenFromTarget = !!hs.adminToken;
     this.registrationSharedSecret = hs.registrationSharedSecret;
+    this.caps = opts.caps;
+    this.users = (opts.users ?? ((h) => new SynapseUsers(h)))(this);
   }
 
   /** How reports and errors name it: `partner (hs2.localhost)`. */
@@ -47,7 +66,7 @@ export class Deployment {
     return `${this.role} (${this.serverName})`;
   }
 
-  /** An admin API client: with the target's admin token, or with `token` (a run-made admin, a tenant admin). */
+  /** An admin API client: with the run's admin token, or with `token` (a tenant admin, a portal's administrator). */
   admin(token: string | undefined = this.adminToken): AdminClient {
     if (token === undefined) throw new Error(`no admin token for the ${this.label}: set MXACCEPT_${this.envPrefix}ADMIN_TOKEN`);
     return new AdminClient(this.adminUrl, token, this.clientUrl);
@@ -76,18 +95,70 @@ export class Deployment {
   }
 }
 
-/** The deployment of one server of a target (its role as the target file named it). */
-export function deployment(hs: HomeserverTarget): Deployment {
-  return new Deployment(hs, hs.role ?? "instance");
+/** How a deployment is made: the run's admin tokens and capabilities, and the user source per server (default Synapse's). */
+export interface DeploymentOptions {
+  adminTokens?: Partial<Record<Role, string>>;
+  capabilities?: RunCapabilities;
+  users?: (host: SourceHost, hs: HomeserverTarget, role: Role) => UserSource;
 }
 
-/** The deployment of a role of the target, or undefined when the target has no such server. */
-export function roleOf(target: Target, role: Role): Deployment | undefined {
-  const hs = role === "instance" ? target : target[role];
-  return hs ? deployment(hs) : undefined;
-}
+/** The servers of one run (see the top of this file). */
+export class Deployment {
+  readonly target: Target;
+  readonly instance: Server;
+  readonly partner?: Server;
+  readonly outsider?: Server;
+  private readonly opts: DeploymentOptions;
 
-/** Every server of the target: the instance, then the partner and the outsider when it names them. */
-export function deployments(target: Target): Deployment[] {
-  return (["instance", "partner", "outsider"] as const).flatMap((r) => roleOf(target, r) ?? []);
+  private constructor(target: Target, opts: DeploymentOptions) {
+    this.target = target;
+    this.opts = opts;
+    const make = (hs: HomeserverTarget, role: Role) => new Server(hs, role, {
+      adminToken: opts.adminTokens?.[role],
+      caps: opts.capabilities?.[role],
+      users: opts.users ? (h) => opts.users!(h, hs, role) : undefined,
+    });
+    this.instance = make(target, "instance");
+    if (target.partner) this.partner = make(target.partner, "partner");
+    if (target.outsider) this.outsider = make(target.outsider, "outsider");
+  }
+
+  /** Made once per command or worker from the target file and what the run knows; then carried. */
+  static of(target: Target, opts: DeploymentOptions = {}): Deployment {
+    return new Deployment(target, opts);
+  }
+
+  /**
+   * This deployment with what the run learned since (its admins, the capabilities pre-flight detected): the same
+   * servers, each with the added knowledge. Earlier admin tokens and capabilities stay where `more` has none.
+   */
+  with(more: DeploymentOptions): Deployment {
+    return new Deployment(this.target, {
+      adminTokens: { ...this.opts.adminTokens, ...more.adminTokens },
+      capabilities: more.capabilities ?? this.opts.capabilities,
+      users: more.users ?? this.opts.users,
+    });
+  }
+
+  /** The server of a role, or undefined where the target names none. */
+  server(role: Role): Server | undefined {
+    return role === "instance" ? this.instance : this[role];
+  }
+
+  /** The server of a role, or a one-line error naming the target keys that add it. */
+  mustServer(role: Role): Server {
+    const s = this.server(role);
+    if (!s) throw new Error(`the target has no ${role} homeserver: set MXACCEPT_${role.toUpperCase()}_BASE_URL and MXACCEPT_${role.toUpperCase()}_SERVER_NAME`);
+    return s;
+  }
+
+  /** Every server: the instance, then the partner and the outsider where the target names them. */
+  servers(): Server[] {
+    return ROLES.flatMap((r) => this.server(r) ?? []);
+  }
+
+  /** The server whose server name this is (for ledger rows and user ids), or undefined. */
+  byServerName(serverName: string): Server | undefined {
+    return this.servers().find((s) => s.serverName === serverName);
+  }
 }

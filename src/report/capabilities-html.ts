@@ -53,6 +53,6 @@ function serverTable(c: ServerCapabilities, lang: Lang): string {
 
 export function capabilitiesHtml(caps: RunCapabilities | undefined, lang: Lang): string {
   if (!caps) return "";
-  const servers = [caps.target, caps.partner, caps.outsider].filter((c): c is ServerCapabilities => !!c);
+  const servers = [caps.instance, caps.partner, caps.outsider].filter((c): c is ServerCapabilities => !!c);
   return `<h2>${esc(T[lang].title)}</h2>${servers.map((c) => serverTable(c, lang)).join("")}`;
 }

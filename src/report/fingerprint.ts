@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { parse } from "yaml";
-import type { Target } from "../config/target.ts";
+import type { Deployment } from "../matrix/deployment.ts";
 import { requestJson } from "../matrix/http.ts";
 
 /**
@@ -66,7 +65,8 @@ export function fingerprintOf(inputs: FingerprintInput[]): string {
   return sha256(inputs.filter((i) => i.sha256).map((i) => `${i.name}=${i.sha256}`).join("\n"));
 }
 
-export async function captureInstance(target: Target): Promise<InstanceInfo> {
+export async function captureInstance(d: Deployment): Promise<InstanceInfo> {
+  const target = d.target;
   const names: [string, string][] = [[target.serverName, "hs1"]];
   if (target.partner) names.push([target.partner.serverName, "hs2"]);
   if (target.outsider) names.push([target.outsider.serverName, "hs3"]);
@@ -86,7 +86,7 @@ export async function captureInstance(target: Target): Promise<InstanceInfo> {
       return { name, source, unavailable: status ? `HTTP ${status}` : (e as Error).message.split(": ").pop()! };
     }
   };
-  const admin = target.adminToken ?? "";
+  const admin = d.instance.adminToken ?? "";
   const origin = `https://${target.serverName}`;
   const inputs = await Promise.all([
     viaHttp("server-version", target.baseUrl, "_matrix/federation/v1/version"),
@@ -96,12 +96,15 @@ export async function captureInstance(target: Target): Promise<InstanceInfo> {
     viaHttp("media-config", target.baseUrl, "_matrix/client/v1/media/config", admin),
     viaHttp("federation-allowlist", target.baseUrl, "_synapse/client/v1/config/federation_whitelist", admin),
   ]);
-  const hsYaml = target.embedded && target.source ? join(dirname(target.source), "hs1", "homeserver.yaml") : undefined;
-  if (hsYaml && existsSync(hsYaml)) {
+  // The instance's effective configuration where the target gives it as one file (MXACCEPT_HOMESERVER_CONFIG; the
+  // reference's target file names hs1's): a folder of fragments has no single canonical form to hash.
+  const files = target.homeserverConfig?.split(",").map((f) => f.trim()).filter(Boolean) ?? [];
+  const hsYaml = files.length === 1 && /\.ya?ml$/.test(files[0]!) && existsSync(files[0]!) ? files[0] : undefined;
+  if (hsYaml) {
     const config = normalizeHomeserver(parse(readFileSync(hsYaml, "utf8")) as Record<string, unknown>);
-    inputs.push({ name: "homeserver.yaml", source: "hs1/homeserver.yaml of the embedded instance (without secrets, paths, ports)", sha256: sha256(anonymize(config)) });
+    inputs.push({ name: "homeserver.yaml", source: "the instance's homeserver.yaml (MXACCEPT_HOMESERVER_CONFIG, without secrets, paths, ports)", sha256: sha256(anonymize(config)) });
   } else {
-    inputs.push({ name: "homeserver.yaml", source: "the instance's homeserver.yaml", unavailable: "not readable from outside (only the embedded instance's is)" });
+    inputs.push({ name: "homeserver.yaml", source: "the instance's homeserver.yaml", unavailable: files.length ? "MXACCEPT_HOMESERVER_CONFIG names more than one file or no YAML file" : "not given (MXACCEPT_HOMESERVER_CONFIG)" });
   }
   return { capturedAt: new Date().toISOString(), baseUrl: target.baseUrl, serverName: target.serverName, fingerprint: fingerprintOf(inputs), inputs };
 }

@@ -4,7 +4,6 @@ import { join, relative, sep } from "node:path";
 import type { Reporter, FullConfig, Suite, TestCase, TestResult } from "@playwright/test/reporter";
 import { loadProfile, type Profile } from "../config/profile.ts";
 import { loadTarget, targetSecrets, type Target } from "../config/target.ts";
-import { deployment } from "../matrix/deployment.ts";
 import { trustCa } from "../config/trust.ts";
 import { requestJson } from "../matrix/http.ts";
 import { projectRoot } from "../config/paths.ts";
@@ -31,7 +30,7 @@ export default class ResultsReporter implements Reporter {
     this.#profile = loadProfile(ctx.profile);
     this.#target = loadTarget(ctx.targetFile);
     if (this.#target.caFile) trustCa(this.#target.caFile);
-    this.#serverVersion = await serverVersion(this.#target);
+    this.#serverVersion = await serverVersion(this.#target, ctx.reportDir);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -94,17 +93,15 @@ export default class ResultsReporter implements Reporter {
   }
 }
 
-async function serverVersion(target: Target): Promise<string> {
+/** The instance's software as pre-flight detected it (capabilities.json), else as its federation /version says. */
+async function serverVersion(target: Target, reportDir: string): Promise<string> {
+  const sw = readCapabilities(reportDir)?.instance.software;
+  if (sw) return `${sw.name} ${sw.version}`.trim();
   try {
     const { body } = await requestJson<{ server: { name: string; version: string } }>(target.baseUrl, "GET", "_matrix/federation/v1/version", { timeoutMs: 10_000 });
     return `${body.server.name} ${body.server.version}`;
   } catch {
-    try {
-      const { body } = await requestJson<{ server_version: string }>(deployment(target).adminUrl, "GET", "_synapse/admin/v1/server_version", { token: target.adminToken, timeoutMs: 10_000 });
-      return body.server_version;
-    } catch {
-      return "unknown";
-    }
+    return "unknown";
   }
 }
 

@@ -12,8 +12,8 @@ import { setCrossTenant } from "./reconfigure.ts";
 export interface ReferenceControls {
   /** Cross-tenant communication between the tenants (hs1, hs2) on or off; returns when both answer again. */
   setCrossTenant(mode: "off" | "on"): Promise<{ restartMs: number }>;
-  /** The database of the target's homeserver (`"target"`, hs1) or of the partner's (hs2). */
-  db(role: "target" | "partner"): ReferenceDb;
+  /** The database of the target's homeserver (`"instance"`, hs1) or of the partner's (hs2). */
+  db(role: "instance" | "partner"): ReferenceDb;
 }
 
 /** The reference's controls for a target, or undefined when the target is not the embedded reference instance. */
@@ -23,7 +23,7 @@ export function referenceControls(target: Target): ReferenceControls | undefined
   return {
     setCrossTenant: (mode) => setCrossTenant(stateDir, mode),
     db: (role) => {
-      const hs = role === "target" ? target : target.partner;
+      const hs = role === "instance" ? target : target.partner;
       if (!hs) throw new Error("the reference instance was started without its partner (hs2): start it with 'mxaccept stack up'");
       return referenceDb(target, hs);
     },

@@ -16,7 +16,7 @@ import { loadTarget } from "../../src/config/target.ts";
 import { trustCa } from "../../src/config/trust.ts";
 import { stateDir } from "../../src/config/paths.ts";
 import { runningStack } from "../../src/stack/native.ts";
-import { deployment } from "../../src/matrix/deployment.ts";
+import { Deployment } from "../../src/matrix/deployment.ts";
 import { Ledger } from "../../src/matrix/ledger.ts";
 import { UserFactory } from "../../src/matrix/users.ts";
 import { newRunId } from "../../src/config/run-id.ts";
@@ -45,7 +45,8 @@ const runs = Number(values.runs);
 const scanner = new ContentScanner(target.scannerUrl);
 const runId = newRunId();
 const ledgerFile = join(mkdtempSync(join(tmpdir(), "mxa-bench-")), "ledger.jsonl");
-const factory = new UserFactory(target, deployment(target).admin(target.adminToken ?? ""), runId, new Ledger(ledgerFile));
+const d = Deployment.of(target);
+const factory = new UserFactory(d.instance, runId, new Ledger(ledgerFile));
 const user = await factory.create("bench");
 
 function file(size: number, infected: boolean): Buffer {
@@ -83,5 +84,5 @@ try {
     }
   }
 } finally {
-  await cleanupRun(target, runId, ledgerFile);
+  await cleanupRun(d, runId, ledgerFile);
 }

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { UserError } from "../../config/errors.ts";
 import { cacheDir } from "../install.ts";
 import { KeycloakAdmin } from "../../idp/keycloak-admin.ts";
-import { randomPassword } from "../../matrix/users.ts";
+import { randomPassword } from "../../matrix/login.ts";
 import { freePort } from "../ports.ts";
 import { spawnKeycloak, stopKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { UserError } from "../../config/errors.ts";
 import { KeycloakAdmin } from "../../idp/keycloak-admin.ts";
-import { randomPassword } from "../../matrix/users.ts";
+import { randomPassword } from "../../matrix/login.ts";
 import { baseUrl } from "../generate.ts";
 import { freePort } from "../ports.ts";
 import type { StackPart } from "../parts.ts";
