@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { needs } from "../src/matrix/capabilities.ts";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,20 @@ describe("the reasons the code can produce", () => {
     expect(germanReason("audit inconclusive: oldest room 3.2 days old; conclusive from 2027-01-01; supply the instance's homeserver.yaml (MXACCEPT_HOMESERVER_CONFIG) or run again from 2027-01-01"))
       .toBe("Audit ohne Entscheidung: ältester Eintrag (Raum) 3.2 Tage alt; aussagekräftig ab 2027-01-01; die homeserver.yaml der Instanz angeben (MXACCEPT_HOMESERVER_CONFIG) oder ab 2027-01-01 erneut prüfen");
     expect(germanReason("a sentence nobody wrote a German rendering for")).toBeUndefined();
+  });
+
+  it("translate every needs(…) line a user source or fixture writes, with the server's software and what to provide", () => {
+    const dendrite = { software: { name: "Dendrite", version: "0.13.8", via: "" } } as never;
+    const lines = [
+      needs("the Synapse admin API", dendrite, "a Synapse target with MXACCEPT_ADMIN_TOKEN or the shared secret"),
+      needs("test users, but login is delegated to an OAuth 2.0 server (MSC3861, e.g. MAS)", undefined, "add MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file"),
+      needs("shared-secret registration or the Synapse admin API to create test users", dendrite, "set MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET"),
+      needs("the Synapse admin API to bind an e-mail address", dendrite, "set MXACCEPT_ADMIN_TOKEN or MXACCEPT_REGISTRATION_SHARED_SECRET"),
+    ];
+    const de = lines.map((l) => germanReason(l));
+    expect(de[0]).toBe("braucht die Synapse-Admin-API; dieser Server ist Dendrite 0.13.8 (ein Synapse-Ziel mit MXACCEPT_ADMIN_TOKEN oder dem gemeinsamen Geheimnis)");
+    expect(de[1]).toBe("braucht Testbenutzer, aber die Anmeldung ist an einen OAuth-2.0-Server delegiert (MSC3861, z. B. MAS); dieser Server ist unbekannter Software (MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID und MXACCEPT_MAS_CLIENT_SECRET in der Zieldatei ergänzen)");
+    expect(de.flatMap((d) => englishIn(d ?? "")), "no English left").toEqual([]);
   });
 });
 

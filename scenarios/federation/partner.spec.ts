@@ -1,7 +1,6 @@
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send, sendFileToAll } from "../../fixtures/chat.ts";
 import { png, pdf } from "../../fixtures/files.ts";
-import { passwordLogin } from "../../src/matrix/login.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
 
 /**
@@ -26,8 +25,8 @@ test("BUM-2.2 users of the instance and of an allowlisted partner share an encry
 
   // A new device of the remote user: the partner announces it over federation, alice's client sees it without
   // being asked to re-download (a device list update), and the new device reads a message sent afterwards.
-  const session = await passwordLogin(b.baseUrl, { type: "m.id.user", user: b.localpart }, b.password, "mxaccept second device");
-  const b2 = { ...b, accessToken: session.access_token, deviceId: session.device_id };
+  const session = await users.login(b, "mxaccept second device");
+  const b2 = { ...b, accessToken: session.accessToken, deviceId: session.deviceId };
   const bob2 = { user: b2, client: await clients.start(b2) };
   const crypto = alice.client.getCrypto()!;
   await expect.poll(async () => (await crypto.getUserDeviceInfo([b.userId])).get(b.userId)?.has(b2.deviceId) ?? false, {

@@ -1,11 +1,11 @@
 import { test, expect, evidence } from "../../fixtures/index.ts";
 import { passwordLogin, tryPasswordLogin } from "../../src/matrix/login.ts";
 
-test("VSM-7 a user with an e-mail address bound by the admin logs in with e-mail and password", async ({ users, admin, tag }, testInfo) => {
+test("VSM-7 a user with an e-mail address bound by the admin logs in with e-mail and password", async ({ users, tag }, testInfo) => {
   const u = await users.create("mail");
   const email = `${tag}@behoerde.example`;
-  await admin.putUser(u.userId, { threepids: [{ medium: "email", address: email }] });
-  expect((await admin.getUser(u.userId))?.threepids?.map((t) => t.address), "the admin API shows the bound address").toContain(email);
+  const bound = await users.addEmail(u, email);
+  expect(bound.addresses, `${bound.boundIn} shows the bound address`).toContain(email);
 
   const session = await passwordLogin(u.baseUrl, { type: "m.id.thirdparty", medium: "email", address: email }, u.password, "mxaccept e-mail login");
   expect(session.user_id).toBe(u.userId);
@@ -16,5 +16,5 @@ test("VSM-7 a user with an e-mail address bound by the admin logs in with e-mail
   expect(wrong.status, `the wrong password is refused (answered ${wrong.status} ${wrong.errcode ?? ""})`).toBeGreaterThanOrEqual(400);
   expect(wrong.errcode).toBe("M_FORBIDDEN");
 
-  await evidence(testInfo, { requirement: "VSM-7", userId: u.userId, email, deviceId: session.device_id, wrongPassword: wrong.errcode });
+  await evidence(testInfo, { requirement: "VSM-7", userId: u.userId, email, boundIn: bound.boundIn, deviceId: session.device_id, wrongPassword: wrong.errcode });
 });

@@ -61,6 +61,19 @@ export class SynapseUsers implements UserSource {
     await this.host.admin().overrideRatelimit(userId);
   }
 
+  cannotAddEmail(): string | undefined {
+    const c = this.host.caps;
+    if (c?.synapseAdminApi.present === false || !this.host.adminToken) return needs("the Synapse admin API to bind an e-mail address", c, `set MXACCEPT_${this.host.envPrefix}ADMIN_TOKEN or MXACCEPT_${this.host.envPrefix}REGISTRATION_SHARED_SECRET`);
+    return undefined;
+  }
+
+  async addEmail(userId: string, email: string): Promise<{ boundIn: string; addresses: string[] }> {
+    const admin = this.host.admin();
+    await admin.putUser(userId, { threepids: [{ medium: "email", address: email }] });
+    const addresses = (await admin.getUser(userId))?.threepids?.filter((t) => t.medium === "email").map((t) => t.address) ?? [];
+    return { boundIn: "the Synapse admin API (threepids)", addresses };
+  }
+
   cannotMakeAdmin(): string | undefined {
     return this.host.registrationSharedSecret ? undefined : `no registration shared secret for the ${this.host.label}: set MXACCEPT_${this.host.envPrefix}ADMIN_TOKEN or MXACCEPT_${this.host.envPrefix}REGISTRATION_SHARED_SECRET`;
   }

@@ -37,6 +37,10 @@ export interface UserSource {
   makeAdmin(localpart: string, displayName: string): Promise<Session | undefined>;
   /** Why this source cannot make an admin account here (one line), or undefined when it can (checked before anything is recorded). */
   cannotMakeAdmin?(): string | undefined;
+  /** Binds an e-mail address to the user as the operator does (for e-mail login); returns where it is shown bound. */
+  addEmail(userId: string, email: string): Promise<{ boundIn: string; addresses: string[] }>;
+  /** Why e-mail addresses cannot be bound here (one line), or undefined when they can. */
+  cannotAddEmail(): string | undefined;
   /**
    * What this source itself must do to remove run users beyond the homeserver's own cleanup (MAS: deactivate and
    * finish its sessions there); returns one line per user it could not remove. Absent: nothing beyond the homeserver.

@@ -101,6 +101,8 @@ const RULES: Rule[] = [
   [/^not part of profile (.*)$/, (m) => `nicht Teil des Profils ${m[1]}`],
   [/^proven in part \((\S+) of (\S+) checks passed\); to confirm by hand: (.*)$/s, (m) => `teilweise nachgewiesen (${m[1]} von ${m[2]} Prüfungen bestanden); von Hand zu bestätigen: ${checkLines(m[3]!)}`],
   [/^«([^»]*)» (passed|failed|skipped|not run|inconclusive|manual)(?:: (.*))?$/s, (m) => `«${m[1]}» ${STATUS_DE[m[2]!]}${m[3] ? `: ${part(m[3])}` : ""}`],
+  // needs(…) from src/matrix/capabilities.ts: what a check needs, the server's software, what to provide
+  [/^needs (.+?); this server is (.+?)(?: \((.*)\))?$/s, (m) => `braucht ${NEEDS_DE[m[1]!] ?? quoted(m[1]!)}; dieser Server ist ${m[2] === "of unknown software" ? "unbekannter Software" : m[2]}${m[3] ? ` (${provideDe(m[3])})` : ""}`],
   // skip reasons with variable parts
   [/^filling a user's (\S+) GB needs MXACCEPT_DESTRUCTIVE=allow \(or the reference instance with --size-scale\)$/, (m) => `das Füllen der ${m[1]} GB eines Benutzers braucht MXACCEPT_DESTRUCTIVE=allow (oder die Referenzinstanz mit --size-scale)`],
   [/^fills a group with (\S+) run-tagged users: runs only on a test instance \(MXACCEPT_DESTRUCTIVE=allow\)$/, (m) => `füllt eine Gruppe mit ${m[1]} Testbenutzern des Laufs: läuft nur auf einer Testinstanz (MXACCEPT_DESTRUCTIVE=allow)`],
@@ -178,4 +180,22 @@ export function germanReason(en: string): string | undefined {
 export function failureParts(reason: string): { message: string; more: number } {
   const m = reason.match(/^(.*) \(and (\d+) more failed checks?\)$/s);
   return m ? { message: m[1]!, more: Number(m[2]) } : { message: reason, more: 0 };
+}
+
+/** What a check needs (the first part of a `needs(…)` line). */
+const NEEDS_DE: Record<string, string> = {
+  "the Synapse admin API": "die Synapse-Admin-API",
+  "test users, but login is delegated to an OAuth 2.0 server (MSC3861, e.g. MAS)": "Testbenutzer, aber die Anmeldung ist an einen OAuth-2.0-Server delegiert (MSC3861, z. B. MAS)",
+  "shared-secret registration or the Synapse admin API to create test users": "Registrierung mit gemeinsamem Geheimnis oder die Synapse-Admin-API, um Testbenutzer anzulegen",
+  "the Synapse admin API to bind an e-mail address": "die Synapse-Admin-API, um eine E-Mail-Adresse zu binden",
+};
+
+/** What to provide (the parenthesis of a `needs(…)` line): keys stay as they are, the words around them are German. */
+function provideDe(s: string): string {
+  return s
+    .replace(/^add (.+) to the target file$/, "$1 in der Zieldatei ergänzen")
+    .replace(/^a Synapse target with (\S+) or the shared secret$/, "ein Synapse-Ziel mit $1 oder dem gemeinsamen Geheimnis")
+    .replace(/^set (\S+) or (\S+)$/, "$1 oder $2 setzen")
+    .replace(/^set (\S+)$/, "$1 setzen")
+    .replace(/, (\S+) and (\S+)(?= in der Zieldatei)/, ", $1 und $2");
 }
