@@ -142,7 +142,10 @@ async function removeUsers(plan: ServerPlan): Promise<void> {
       const user = await admin.getUser(userId);
       if (!user) return;
       result.media += await admin.deleteUserMedia(userId);
-      if (!user.deactivated) {
+      // Where the accounts live outside the homeserver (MAS), the user source removes them there.
+      if (plan.d.users.remove) {
+        if (await plan.d.users.remove(userId)) result.users++;
+      } else if (!user.deactivated) {
         await admin.deactivate(userId, true);
         result.users++;
       }

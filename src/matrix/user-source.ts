@@ -42,10 +42,11 @@ export interface UserSource {
   /** Why e-mail addresses cannot be bound here (one line), or undefined when they can. */
   cannotAddEmail(): string | undefined;
   /**
-   * What this source itself must do to remove run users beyond the homeserver's own cleanup (MAS: deactivate and
-   * finish its sessions there); returns one line per user it could not remove. Absent: nothing beyond the homeserver.
+   * Removes a run user where the accounts live outside the homeserver (MAS: finish its sessions and deactivate it
+   * there, which deactivates it on the homeserver too): true when it was active and is deactivated now, false when
+   * it was already gone. Absent: cleanup deactivates the user with the homeserver's admin API.
    */
-  retire?(userIds: string[]): Promise<string[]>;
+  remove?(userId: string): Promise<boolean>;
 }
 
 /** What a user source needs of its server (src/matrix/deployment.ts `Server` gives it). */
