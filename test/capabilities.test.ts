@@ -32,7 +32,8 @@ describe("capabilities in words", () => {
   it("says for delegated login what cannot run and what to provide; nothing when login is not delegated", () => {
     expect(delegatedLoginNote(dendrite)).toBeUndefined();
     const mas = { ...dendrite, loginDelegated: { present: true, issuer: "https://auth.example.test/", detail: "" } };
-    expect(delegatedLoginNote(mas)).toMatch(/^login on localhost:8481 is delegated to https:\/\/auth\.example\.test\/ .*checks that create test users cannot run; provide test accounts created in MAS and an admin token issued by MAS/);
+    expect(delegatedLoginNote(mas)).toMatch(/^login on localhost:8481 is delegated to https:\/\/auth\.example\.test\/ .*checks that create test users cannot run; add MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file/);
+    expect(delegatedLoginNote(mas, true)).toBe("login on localhost:8481 is delegated to https://auth.example.test/ (MSC3861): the run makes its users and its admin through the MAS admin API");
   });
   it("the run header and the record's table show every capability", () => {
     expect(capabilityLines(dendrite).join("\n")).toMatch(/Dendrite 0\.13\.8.*\n.*Synapse admin API no, override_ratelimit no, shared-secret registration yes, encryption by default private no \/ direct no, login delegated no/);

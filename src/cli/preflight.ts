@@ -78,10 +78,11 @@ export async function detectCapabilities(d: Deployment, runId: string, reportDir
     record: (roomId) => ledger.record({ kind: "room", id: roomId, server: d.instance.serverName, test: "pre-flight: encryption by server default" }),
   });
   writeCapabilities(reportDir, caps);
-  for (const c of [caps.instance, caps.partner, caps.outsider]) {
+  for (const s of withAdmins.servers()) {
+    const c = caps[s.role];
     if (!c) continue;
     lines.push(...capabilityLines(c));
-    const note = delegatedLoginNote(c);
+    const note = delegatedLoginNote(c, !!s.hs.mas?.clientId);
     if (note) lines.push(note);
   }
   const secrets = Object.values(tokens).filter((t): t is string => !!t);

@@ -288,13 +288,15 @@ export function capabilityLines(c: ServerCapabilities): string[] {
 }
 
 /**
- * Delegated login: the one line saying what cannot run and what the operator must provide. Undefined when login
- * is not delegated.
+ * Delegated login: the one line saying how the run makes its users there (`withMas`: the target names a MAS admin
+ * client), or what cannot run and which keys to add. Undefined when login is not delegated.
  */
-export function delegatedLoginNote(c: ServerCapabilities | undefined): string | undefined {
+export function delegatedLoginNote(c: ServerCapabilities | undefined, withMas = false): string | undefined {
   if (!c?.loginDelegated.present) return undefined;
-  return `login on ${c.serverName} is delegated to ${c.loginDelegated.issuer ?? "an OAuth 2.0 server"} (MSC2965, e.g. the Matrix Authentication Service): ` +
-    "checks that create test users cannot run; provide test accounts created in MAS and an admin token issued by MAS with the Synapse admin scope (urn:synapse:admin:*)";
+  const issuer = c.loginDelegated.issuer ?? "an OAuth 2.0 server";
+  if (withMas) return `login on ${c.serverName} is delegated to ${issuer} (MSC3861): the run makes its users and its admin through the MAS admin API`;
+  return `login on ${c.serverName} is delegated to ${issuer} (MSC3861, e.g. the Matrix Authentication Service): checks that create test users cannot run; ` +
+    "add MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file (README, \"Synapse with MAS\")";
 }
 
 export function writeCapabilities(reportDir: string, caps: RunCapabilities): void {
