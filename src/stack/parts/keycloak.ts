@@ -52,6 +52,24 @@ export function masClient(masPublicBase: string, providerId: string, clientSecre
   };
 }
 
+/** Keycloak as an entry of MAS's `upstream_oauth2.providers` (MAS's docs/setup/sso.md, "Keycloak"). */
+export function masUpstreamProvider(id: string, issuer: string, clientSecret: string): Record<string, unknown> {
+  return {
+    id,
+    issuer,
+    human_name: "Keycloak",
+    client_id: MAS_CLIENT_ID,
+    client_secret: clientSecret,
+    token_endpoint_auth_method: "client_secret_post",
+    scope: "openid profile email",
+    claims_imports: {
+      localpart: { action: "require", template: "{{ user.preferred_username }}" },
+      displayname: { action: "suggest", template: "{{ user.name }}" },
+      email: { action: "suggest", template: "{{ user.email }}", set_email_verification: "always" },
+    },
+  };
+}
+
 /** The realm the reference instance's Keycloak serves: hs1's client (or MAS's, `client`), one test user, German by default. */
 export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, testPassword: string, client?: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -107,20 +125,7 @@ export const keycloakPart: StackPart = {
     const mas = ctx.with.includes("mas");
     const providerId = ulid();
     let masPublicBase: string | undefined;
-    const masProvider = {
-      id: providerId,
-      issuer,
-      human_name: "Keycloak",
-      client_id: MAS_CLIENT_ID,
-      client_secret: clientSecret,
-      token_endpoint_auth_method: "client_secret_post",
-      scope: "openid profile email",
-      claims_imports: {
-        localpart: { action: "require", template: "{{ user.preferred_username }}" },
-        displayname: { action: "suggest", template: "{{ user.name }}" },
-        email: { action: "suggest", template: "{{ user.email }}", set_email_verification: "always" },
-      },
-    };
+    const masProvider = masUpstreamProvider(providerId, issuer, clientSecret);
 
     return {
       ...(mas ? {
