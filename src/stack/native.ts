@@ -187,6 +187,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     const known = Object.keys(PARTS).join(", ") || "none yet";
     throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${known}.`);
   }
+  for (const name of withParts) PARTS[name]!.check?.({ topology });
   const profile = loadProfile(opts.profile);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);

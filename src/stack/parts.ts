@@ -77,6 +77,11 @@ export interface StackPart {
   /** True when its plan configures the homeservers (PartPlan.homeserver): it is prepared before they start, also when it starts in the background. */
   configuresHomeservers?: boolean;
   /**
+   * Checks what the part needs from the user before anything is installed or started, with either launcher (e.g.
+   * MAS: the user's own build, the production topology). Throws UserError with a one-line fix.
+   */
+  check?(o: { topology: "simple" | "production" }): void;
+  /**
    * Installs what it needs on first use (ensure(), announced), before `prepare` or, for a part started in the
    * background (`mxaccept run`), before its start. Throws UserError with a one-line fix.
    */

@@ -9,7 +9,7 @@ import type { Yamlish } from "../overlay.ts";
 import type { StackPart } from "../parts.ts";
 import { freePort } from "../ports.ts";
 import { isOurProcess } from "../state.ts";
-import { COMPAT_PATHS, finalMasConfig, masConfig, masInstallation, masSecrets, signingKeys, ulid } from "./mas-config.ts";
+import { COMPAT_PATHS, finalMasConfig, masConfig, masInstallation, masSecrets, signingKeys, ulid, type MasInstallation } from "./mas-config.ts";
 
 /**
  * The Matrix Authentication Service beside hs1 (`--with mas`): hs1's login delegated as in the messenger's current
@@ -31,9 +31,9 @@ export const masPart: StackPart = {
   name: "mas",
   description: "the Matrix Authentication Service (your own build: MXACCEPT_MAS_BIN, MXACCEPT_MAS_SHARE) as hs1's login",
   configuresHomeservers: true,
+  check: ({ topology }) => void checkMas(topology),
   async prepare(ctx) {
-    const installation = masInstallation();
-    if (ctx.topology !== "production") throw new UserError("--with mas routes hs1's /login to MAS through the production topology's nginx: add --topology production.");
+    const installation = checkMas(ctx.topology);
     const dir = join(ctx.stateDir, "mas");
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -118,6 +118,13 @@ export const masPart: StackPart = {
     };
   },
 };
+
+/** The user's MAS build (MXACCEPT_MAS_BIN, MXACCEPT_MAS_SHARE), and hs1 behind nginx: one-line UserErrors otherwise. */
+function checkMas(topology: "simple" | "production"): MasInstallation {
+  const installation = masInstallation();
+  if (topology !== "production") throw new UserError("--with mas routes hs1's /login to MAS through the production topology's nginx: add --topology production.");
+  return installation;
+}
 
 /** The last lines of MAS's log for a one-line error (its errors are the lines with ERROR). */
 function logTail(file: string): string {
