@@ -30,6 +30,13 @@ writeFileSync(occupiedOverlay, `listeners:\n  - { port: ${heldPort}, bind_addres
 const isDir = join(dir, "a-folder.env");
 mkdirSync(isDir);
 const ok = ["MXACCEPT_SERVER_NAME=example.org", "MXACCEPT_ADMIN_TOKEN=abcdefghijk"];
+// A MAS build as --with mas checks it (a binary and a share folder with what MAS loads); never started here.
+const fakeMas = { bin: join(dir, "mas-cli"), share: join(dir, "mas-share") };
+writeFileSync(fakeMas.bin, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+for (const d of ["templates", "translations", "assets"]) mkdirSync(join(fakeMas.share, d), { recursive: true });
+for (const f of ["manifest.json", "policy.wasm"]) writeFileSync(join(fakeMas.share, f), "");
+const masOverlay = join(dir, "mas-overlay.yaml");
+writeFileSync(masOverlay, "account: { login_with_email_allowed: false }\n");
 
 interface Case {
   what: string;
@@ -63,6 +70,11 @@ const cases: Case[] = [
   { what: "an unknown part", args: ["stack", "up", "--with", "ldap"], message: /--with ldap: unknown part; choose from .*scanner/ },
   { what: "an unknown topology", args: ["stack", "up", "--topology", "cluster"], message: /--topology cluster: unknown topology; choose simple .* or production/ },
   { what: "an nginx overlay without the production topology", args: ["stack", "up", "--overlay-nginx", occupiedOverlay], message: /--overlay-nginx configures the nginx of the production topology: add --topology production/ },
+  { what: "MAS without a binary", args: ["stack", "up", "--with", "mas"], env: { MXACCEPT_MAS_BIN: "", MXACCEPT_MAS_SHARE: "" }, message: /--with mas runs a Matrix Authentication Service you built yourself .*: set MXACCEPT_MAS_BIN to your mas-cli binary and MXACCEPT_MAS_SHARE to its share folder/ },
+  { what: "MAS with a binary that does not exist", args: ["stack", "up", "--with", "mas"], env: { MXACCEPT_MAS_BIN: join(dir, "no-mas-cli"), MXACCEPT_MAS_SHARE: fakeMas.share }, message: /MXACCEPT_MAS_BIN=.*no-mas-cli does not exist: set MXACCEPT_MAS_BIN to your mas-cli binary/ },
+  { what: "MAS without its share folder", args: ["stack", "up", "--with", "mas"], env: { MXACCEPT_MAS_BIN: fakeMas.bin, MXACCEPT_MAS_SHARE: "" }, message: /--with mas needs MAS's share folder: set MXACCEPT_MAS_SHARE to its share folder \(templates\/, translations\/, assets\/, manifest\.json, policy\.wasm\)/ },
+  { what: "MAS on the simple topology", args: ["stack", "up", "--with", "mas"], env: { MXACCEPT_MAS_BIN: fakeMas.bin, MXACCEPT_MAS_SHARE: fakeMas.share }, message: /--with mas routes hs1's \/login to MAS through the production topology's nginx: add --topology production/ },
+  { what: "a MAS overlay without MAS", args: ["stack", "up", "--overlay-mas", masOverlay], message: /--overlay-mas configures the mas part: add --with mas or drop --overlay-mas/ },
   { what: "a missing Python", args: ["stack", "up"], env: { MXACCEPT_PYTHON: join(dir, "no-venv", "bin", "python") }, message: /the Python of the Synapse venv \(.*no-venv\/bin\/python\) is missing: run 'npm run setup'/ },
   { what: "a Python without Synapse", args: ["stack", "up"], env: { MXACCEPT_PYTHON: "/usr/bin/python3" }, message: /hs\d exited during start-up: .*No module named 'synapse'/, progress: true },
   { what: "an occupied homeserver port", args: ["stack", "up", "--overlay", occupiedOverlay], message: /hs1 exited during start-up: .*ListenerException: Failed to listen on TCP port \(\d+\)/, progress: true, timeoutMs: 180_000 },

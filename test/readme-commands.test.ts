@@ -41,6 +41,8 @@ const NOT_SHELL: [RegExp, string][] = [
   [/^# the admin API on the public host/, "an nginx configuration excerpt"],
   [/^src\/config\//, "the layout of the repository"],
   [/^login on \S+ is delegated/, "a message the harness prints"],
+  [/^# MAS config:/, "an excerpt of the Matrix Authentication Service's config (YAML)"],
+  [/^# MAS overlay:/, "an --overlay-mas file (YAML)"],
 ];
 
 export interface Shown {

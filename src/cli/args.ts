@@ -34,6 +34,7 @@ export const STACK_OPTIONS = {
   server: { type: "string" },
   topology: { type: "string" },
   "overlay-nginx": { type: "string" },
+  "overlay-mas": { type: "string" },
 } as const;
 
 export function list(value: string | undefined): string[] | undefined {

@@ -19,10 +19,11 @@ export const OPTIONS: Record<string, OptionHelp> = {
   overlay: { arg: "F.yaml", text: "deep-merged into hs1's homeserver.yaml (mappings merge, lists and scalars replace, null removes): try a configuration, or break one requirement" },
   "overlay-hs2": { arg: "F.yaml", text: "the same for hs2 (the federation partner)" },
   "overlay-hs3": { arg: "F.yaml", text: "the same for hs3 (the outsider)" },
-  with: { arg: "a,b", text: "optional parts of the reference instance: scanner (content scanner + ClamAV), keycloak (IdP), postgres (database); each is installed on first use" },
+  with: { arg: "a,b", text: "optional parts of the reference instance: scanner (content scanner + ClamAV), keycloak (IdP), postgres (database), each installed on first use; mas (hs1's login delegated to the Matrix Authentication Service: your own build named by MXACCEPT_MAS_BIN and MXACCEPT_MAS_SHARE, with --topology production)" },
   "time-scale": { arg: "N", text: "divides the contract's retention times by N so expiry is observable live (1 = as contracted)" },
   "size-scale": { arg: "N", text: "divides per-user storage quotas by N (1 = as contracted)" },
   "group-limit": { arg: "N", text: "replaces the contract's group chat member limit on the reference instance (the VSM profile's 1,250)" },
+  "overlay-mas": { arg: "F.yaml", text: "with --with mas: deep-merged into MAS's generated config (e.g. account.login_with_email_allowed: false, passwords.enabled: false)" },
   "overlay-nginx": { arg: "F", text: "with --topology production: nginx configuration merged into the generated one (upstreams hs1_main, hs1_client, hs1_federation, …): break the ingress on purpose" },
   "state-dir": { arg: "D", text: "state folder of the reference instance (default .mxaccept/, or MXACCEPT_STATE_DIR)" },
   server: { arg: "synapse|dendrite", text: "the implementation of hs1: synapse (default) or dendrite (Dendrite 0.13.8, built on first use; hs2 and hs3 stay Synapse; no --with parts)" },
@@ -89,7 +90,7 @@ export interface CommandHelp {
 
 export const COMMANDS: Record<string, CommandHelp> = {
   stack: {
-    synopsis: "mxaccept stack up|down|status|compose [--profile ID] [--with a,b] [--topology simple|production] [--overlay F] [--overlay-hs2 F] [--overlay-nginx F] [--overlay-hs3 F] [--time-scale N] [--size-scale N] [--group-limit N] [--state-dir D]",
+    synopsis: "mxaccept stack up|down|status|compose [--profile ID] [--with a,b] [--topology simple|production] [--overlay F] [--overlay-hs2 F] [--overlay-nginx F] [--overlay-mas F] [--overlay-hs3 F] [--time-scale N] [--size-scale N] [--group-limit N] [--state-dir D]",
     summary: "Starts, stops or shows the embedded reference instance (three Synapse homeservers on loopback), or writes docker-compose.yml for it.",
     notes: ["up writes a target file (.mxaccept/target.env) that 'mxaccept run --target' accepts. Parts it needs are installed on first use."],
   },

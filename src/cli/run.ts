@@ -93,7 +93,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let catalogue: ReturnType<typeof listCatalogue> | undefined;
   let startedStack: string | undefined;
   let targetFile: string;
-  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx", "server"] as const;
+  const stackFlags = ["overlay", "overlay-hs2", "overlay-hs3", "with", "time-scale", "size-scale", "group-limit", "topology", "overlay-nginx", "overlay-mas", "server"] as const;
   if (values.target) {
     const used = stackFlags.find((f) => values[f] !== undefined);
     if (used) throw new UserError(`--${used} configures the embedded instance and cannot be used with --target; drop one of them.`);

@@ -7,7 +7,7 @@ import { stackUp, stackDown, stackStatus, type StackOptions } from "../stack/nat
 import { parse, STACK_OPTIONS, list, scale } from "./args.ts";
 import { parseTopology } from "../stack/topology/production.ts";
 
-const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--topology simple|production] [--overlay-nginx F] [--server synapse|dendrite] [--state-dir D]";
+const USAGE = "mxaccept stack up|down|status|compose [--profile ID] [--overlay F] [--overlay-hs2 F] [--overlay-hs3 F] [--with parts] [--time-scale N] [--size-scale N] [--group-limit N] [--topology simple|production] [--overlay-nginx F] [--overlay-mas F] [--server synapse|dendrite] [--state-dir D]";
 
 function groupLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -27,6 +27,7 @@ export function stackOptions(values: Record<string, string | boolean | undefined
     stateDir: v["state-dir"] ? resolve(v["state-dir"]) : stateDir(),
     profile: v.profile ?? profileFallback,
     overlays: { ...(v.overlay ? { hs1: v.overlay } : {}), ...(v["overlay-hs2"] ? { hs2: v["overlay-hs2"] } : {}), ...(v["overlay-hs3"] ? { hs3: v["overlay-hs3"] } : {}) },
+    ...(v["overlay-mas"] ? { partOverlays: { mas: v["overlay-mas"] } } : {}),
     with: list(v.with),
     timeScale: scale("time-scale", v["time-scale"]),
     sizeScale: scale("size-scale", v["size-scale"]),

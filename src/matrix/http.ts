@@ -71,6 +71,8 @@ export async function matrixFetch(input: string | URL | Request, init?: RequestI
 export interface RequestOptions {
   token?: string;
   body?: unknown;
+  /** A form body (application/x-www-form-urlencoded) instead of JSON: OAuth 2.0 token requests. */
+  form?: Record<string, string>;
   query?: Record<string, string | number | boolean | undefined>;
   /** Statuses that are returned as results instead of thrown. */
   accept?: number[];
@@ -92,6 +94,9 @@ export async function requestJson<T = unknown>(baseUrl: string, method: string, 
   if (opts.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.body);
+  } else if (opts.form !== undefined) {
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(opts.form).toString();
   }
   let res: Response;
   try {

@@ -30,7 +30,8 @@ export interface ServerLayout {
 export interface StackLayout {
   host: string; // "localhost"
   servers: Record<Role, ServerLayout>;
-  tls: { caCert: string; cert: string; key: string };
+  /** trustBundle: the system's CAs plus the local CA, for the parts' own outbound TLS (SSL_CERT_FILE). */
+  tls: { caCert: string; cert: string; key: string; trustBundle?: string };
   /** Every contractual lifetime is divided by this, so expiry can be observed live. 1 = contract durations. */
   timeScale: number;
   /** Per-user storage quotas are divided by this, so quota tests do not write gigabytes. 1 = the contract. */

@@ -15,7 +15,7 @@ import { isMapping, type Yamlish } from "./overlay.ts";
 import { ensureTls } from "./tls.ts";
 import { freePort } from "./ports.ts";
 import { type StackState, type ServerState, type WorkerState, readState, writeState, clearState, isOurProcess } from "./state.ts";
-import { prepareProduction, startProductionServices, workerConfig, type ProductionPlan } from "./topology/production.ts";
+import { prepareProduction, startProductionServices, workerConfig, writeNginxConf, type ProductionPlan } from "./topology/production.ts";
 import type { PartPlan, PartProcess } from "./parts.ts";
 import { PARTS, PLANNED_PARTS } from "./parts/index.ts";
 import { dendriteConfig, dendriteSigningKey, ensureDendrite, startDendrite } from "./dendrite.ts";
@@ -52,7 +52,7 @@ function readOverlay(path: string, flag: string): Yamlish {
   } catch (e) {
     throw new UserError(`${flag} ${path} is not valid YAML (${(e as Error).message.split("\n")[0]}): fix the file.`);
   }
-  if (!isMapping(data)) throw new UserError(`${flag} ${path} must be a YAML mapping of homeserver.yaml keys.`);
+  if (!isMapping(data)) throw new UserError(`${flag} ${path} must be a YAML mapping of ${flag === "--overlay-mas" ? "MAS config" : "homeserver.yaml"} keys.`);
   return data;
 }
 
@@ -187,6 +187,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     const known = Object.keys(PARTS).join(", ") || "none yet";
     throw new UserError(planned ? `--with ${unknown}: ${planned} is not part of the reference instance yet; leave it out.` : `--with ${unknown}: unknown part; choose from ${known}.`);
   }
+  for (const name of withParts) PARTS[name]!.check?.({ topology });
   const profile = loadProfile(opts.profile);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale >= 1)) throw new UserError(`--time-scale ${timeScale}: must be a number >= 1.`);
@@ -195,6 +196,10 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
   const groupSizeLimit = opts.groupSizeLimit;
   if (groupSizeLimit !== undefined && !profile.contract.groupSizeLimit) throw new UserError(`--group-limit: profile ${profile.id} has no group size limit; drop --group-limit.`);
   const overlays = Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([role, path]) => [role, readOverlay(path!, role === "hs1" ? "--overlay" : `--overlay-${role}`)]));
+  const partOverlays = Object.fromEntries(Object.entries(opts.partOverlays ?? {}).map(([name, path]) => {
+    if (!withParts.includes(name)) throw new UserError(`--overlay-${name} configures the ${name} part: add --with ${name} or drop --overlay-${name}.`);
+    return [name, readOverlay(path!, `--overlay-${name}`)];
+  }));
   if (runningStack(opts.stateDir)) throw new UserError(`a reference instance is already running in ${opts.stateDir}: run 'mxaccept stack down' first.`);
   if (opts.server === "dendrite") {
     if (withParts.length) throw new UserError(`--with ${withParts.join(",")}: the parts are wired to Synapse; with --server dendrite leave --with out.`);
@@ -224,7 +229,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     timeScale,
     sizeScale,
     groupSizeLimit,
-    tls: { caCert: tls.caCert, cert: tls.cert, key: tls.key },
+    tls: { caCert: tls.caCert, cert: tls.cert, key: tls.key, trustBundle: tls.trustBundle },
     servers: Object.fromEntries(ROLES.map((r, i) => [r, { port: ports[i]!, dir: join(opts.stateDir, r), secrets: secrets[r]! }])) as StackLayout["servers"],
   };
 
@@ -234,16 +239,22 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     production = await prepareProduction({ stateDir: opts.stateDir, layout, python: pythonPath(), maxUploadBytes: maxUploadBytes(profile.contract.maxUploadSize), nginxOverlay: opts.nginxOverlay, log });
   }
   const plans: { name: string; plan: PartPlan; before: boolean }[] = [];
-  const partContext = { stateDir: opts.stateDir, profile, layout, with: withParts, log };
+  const partContext = { stateDir: opts.stateDir, profile, layout, with: withParts, topology, log };
   // Background parts (opts.later) start after the homeservers; one that leaves the homeservers' config alone is
   // also installed then (its prepare only chooses ports and writes config, so its target keys are known now).
   const later = withParts.filter((n) => opts.later?.includes(n) && !PARTS[n]!.startsBeforeHomeservers);
   for (const name of withParts) {
     const part = PARTS[name]!;
     if (!(later.includes(name) && !part.configuresHomeservers)) await part.install?.(log);
-    const plan = await part.prepare(partContext);
+    const plan = await part.prepare({ ...partContext, ...(partOverlays[name] ? { overlay: partOverlays[name] } : {}) });
     plans.push({ name, plan, before: part.startsBeforeHomeservers === true });
   }
+  // What parts have for each other (PostgreSQL's database and Keycloak's provider for MAS, MAS's URL for Keycloak),
+  // and for hs1's public entry (MAS's routes), before anything starts.
+  for (const { name, plan } of plans) plan.receive?.(plans.flatMap((p) => (p.plan.forParts?.[name] ? [p.plan.forParts[name]!] : [])));
+  const ingress = plans.flatMap((p) => (p.plan.ingress ? [p.plan.ingress] : []));
+  if (production && ingress.length) writeNginxConf(production, ingress);
+  const delegated = new Set(plans.flatMap((p) => p.plan.delegatesLogin ?? []));
 
   const dendriteHttpPort = opts.server === "dendrite" ? await freePort() : undefined;
   const servers: ServerState[] = ROLES.map((role) => {
@@ -285,6 +296,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
     startedAt: new Date().toISOString(),
     topology,
     overlays: Object.fromEntries(Object.entries(opts.overlays ?? {}).map(([r, p]) => [r, resolve(p!)])),
+    ...(opts.partOverlays ? { partOverlays: Object.fromEntries(Object.entries(opts.partOverlays).map(([n, p]) => [n, resolve(p)])) } : {}),
     servers,
     parts: [],
     caCert: tls.caCert,
@@ -308,8 +320,9 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
       ...plans.filter((p) => !p.before && !later.includes(p.name)).map((p) => p.plan.start(track(p.name))),
     ]);
     await Promise.all(servers.map((s) => waitBackgroundUpdates(s)));
-    const tokens = {} as Record<Role, string>;
-    for (const s of servers) {
+    // Where a part took the login over (MAS for hs1), there is no shared-secret registration: no admin is made here.
+    const tokens: Partial<Record<Role, string>> = {};
+    for (const s of servers.filter((x) => !delegated.has(x.role))) {
       const admin = await registerWithSharedSecret(s.adminUrl ?? s.baseUrl, secrets[s.role]!.registration, {
         username: "admin",
         password: randomSecret(),
@@ -319,7 +332,7 @@ export async function stackUp(opts: StackOptions): Promise<StackState> {
       tokens[s.role] = admin.access_token;
     }
     const partEnv = Object.assign({}, ...plans.map((p) => p.plan.targetEnv ?? {})) as Record<string, string>;
-    const text = targetFileText(state, tokens, Object.fromEntries(ROLES.map((r) => [r, secrets[r]!.registration])) as Record<Role, string>)
+    const text = targetFileText(state, tokens, Object.fromEntries(ROLES.filter((r) => !delegated.has(r)).map((r) => [r, secrets[r]!.registration])))
       + Object.entries(partEnv).map(([k, v]) => `${k}=${v}\n`).join("");
     if (later.length) writePartStatus(opts.stateDir, Object.fromEntries(later.map((n) => [n, { status: "pending" }])));
     else clearPartStatus(opts.stateDir);

@@ -6,6 +6,8 @@ export interface StackOptions {
   stateDir: string;
   profile: string;
   overlays?: Partial<Record<Role, string>>;
+  /** YAML files deep-merged into a part's generated config, by part (`--overlay-mas F`: MAS's config.yaml). */
+  partOverlays?: Record<string, string>;
   with?: string[];
   timeScale?: number;
   sizeScale?: number;

@@ -45,6 +45,8 @@ export interface StackState {
   groupSizeLimit?: number;
   startedAt: string;
   overlays: Partial<Record<Role, string>>;
+  /** Overlays of parts' configs (`--overlay-mas`), by part. */
+  partOverlays?: Record<string, string>;
   servers: ServerState[];
   /** Processes of the optional parts (--with), by part. */
   parts?: (PartProcess & { part: string })[];

@@ -5,7 +5,7 @@ import type { ServerState, StackState } from "./state.ts";
  * The target file of the embedded reference instance (`.mxaccept/target.env`): what `mxaccept run --target`
  * reads, so the reference and a staging instance go through the same path. Written by both launchers.
  */
-export function targetFileText(state: StackState, tokens: Record<Role, string>, secrets: Record<Role, string>): string {
+export function targetFileText(state: StackState, tokens: Partial<Record<Role, string>>, secrets: Partial<Record<Role, string>>): string {
   const by = Object.fromEntries(state.servers.map((s) => [s.role, s])) as Record<Role, ServerState>;
   // The production topology names every server's admin URL, as a deployment with admin host names does: hs2 and
   // hs3 stay single processes whose admin API answers on their own URL.
@@ -17,8 +17,9 @@ export function targetFileText(state: StackState, tokens: Record<Role, string>, 
     `MXACCEPT_BASE_URL=${by.hs1.baseUrl}`,
     `MXACCEPT_SERVER_NAME=${by.hs1.serverName}`,
     ...(by.hs1.adminUrl ? [`MXACCEPT_ADMIN_BASE_URL=${by.hs1.adminUrl}`] : []),
-    `MXACCEPT_ADMIN_TOKEN=${tokens.hs1}`,
-    `MXACCEPT_REGISTRATION_SHARED_SECRET=${secrets.hs1}`,
+    // Absent where hs1's login is delegated (MAS): the target file names MAS's client instead (the part's keys).
+    ...(tokens.hs1 ? [`MXACCEPT_ADMIN_TOKEN=${tokens.hs1}`] : []),
+    ...(secrets.hs1 ? [`MXACCEPT_REGISTRATION_SHARED_SECRET=${secrets.hs1}`] : []),
     `MXACCEPT_PARTNER_BASE_URL=${by.hs2.baseUrl}`,
     `MXACCEPT_PARTNER_SERVER_NAME=${by.hs2.serverName}`,
     ...(partnerAdmin ? [`MXACCEPT_PARTNER_ADMIN_BASE_URL=${partnerAdmin}`] : []),

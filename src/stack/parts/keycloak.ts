@@ -11,11 +11,16 @@ import { KEYCLOAK_VERSION, ensureKeycloakDist, ensureKeycloakTemplate, javaHome 
 import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
 import { ensure } from "../install.ts";
 import { keycloak } from "../installables.ts";
+import { ulid } from "./mas-config.ts";
 
 /**
  * Keycloak as hs1's OIDC provider (`--with keycloak`): the cached distribution (keycloak-dist.ts) started with
  * `start --optimized` on a free loopback port, a copy of the cached database template (keycloak-dist.ts) in the
  * state folder, and a realm the stack generates: an OIDC client for hs1 (secret random per start), a test user, German as default locale.
+ *
+ * With `--with mas`, Keycloak is MAS's upstream provider instead (as in the messenger's chart, where MAS owns the
+ * IdPs): the realm's client is MAS's (redirect to MAS's `/upstream/callback/<provider id>`), the provider entry goes
+ * into MAS's config (`forParts.mas`), and hs1 gets no `oidc_providers`.
  *
  * https only, with the stack's certificate (local CA): Synapse's OIDC client uses the process's default trust store
  * (federation_custom_ca_list is for federation only), so the launcher starts the homeservers with SSL_CERT_FILE =
@@ -25,10 +30,48 @@ import { keycloak } from "../installables.ts";
 export const REALM = "mxaccept";
 export const CLIENT_ID = "synapse";
 export const IDP_ID = "keycloak";
+/** The realm's client for MAS when Keycloak is MAS's upstream provider (`--with mas,keycloak`). */
+export const MAS_CLIENT_ID = "mas";
 export const TEST_USER = { username: "erika.mustermann", firstName: "Erika", lastName: "Mustermann", email: "erika.mustermann@example.org" };
 
-/** The realm the reference instance's Keycloak serves: hs1's client, one test user, German by default. */
-export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, testPassword: string): Record<string, unknown> {
+/** The realm's client when MAS is the relying party: MAS's callback and back-channel logout for one provider id. */
+export function masClient(masPublicBase: string, providerId: string, clientSecret: string): Record<string, unknown> {
+  return {
+    clientId: MAS_CLIENT_ID,
+    name: "Matrix Authentication Service",
+    enabled: true,
+    protocol: "openid-connect",
+    publicClient: false,
+    clientAuthenticatorType: "client-secret",
+    secret: clientSecret,
+    standardFlowEnabled: true,
+    directAccessGrantsEnabled: false,
+    redirectUris: [`${masPublicBase}upstream/callback/${providerId}`],
+    webOrigins: [masPublicBase.replace(/\/$/, "")],
+    attributes: { "backchannel.logout.url": `${masPublicBase}upstream/backchannel-logout/${providerId}`, "backchannel.logout.session.required": "true" },
+  };
+}
+
+/** Keycloak as an entry of MAS's `upstream_oauth2.providers` (MAS's docs/setup/sso.md, "Keycloak"). */
+export function masUpstreamProvider(id: string, issuer: string, clientSecret: string): Record<string, unknown> {
+  return {
+    id,
+    issuer,
+    human_name: "Keycloak",
+    client_id: MAS_CLIENT_ID,
+    client_secret: clientSecret,
+    token_endpoint_auth_method: "client_secret_post",
+    scope: "openid profile email",
+    claims_imports: {
+      localpart: { action: "require", template: "{{ user.preferred_username }}" },
+      displayname: { action: "suggest", template: "{{ user.name }}" },
+      email: { action: "suggest", template: "{{ user.email }}", set_email_verification: "always" },
+    },
+  };
+}
+
+/** The realm the reference instance's Keycloak serves: hs1's client (or MAS's, `client`), one test user, German by default. */
+export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, testPassword: string, client?: Record<string, unknown>): Record<string, unknown> {
   return {
     realm: REALM,
     displayName: "mxaccept Referenzinstanz",
@@ -36,7 +79,7 @@ export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, te
     internationalizationEnabled: true,
     supportedLocales: ["de", "en"],
     defaultLocale: "de",
-    clients: [{
+    clients: [client ?? {
       clientId: CLIENT_ID,
       name: "Synapse hs1",
       enabled: true,
@@ -78,9 +121,20 @@ export const keycloakPart: StackPart = {
     const clientSecret = randomBytes(24).toString("base64url");
     const testPassword = randomPassword();
     const hs1 = baseUrl(ctx.layout, "hs1");
+    // With MAS, MAS is the relying party: it tells this plan its public URL (receive), and gets the provider.
+    const mas = ctx.with.includes("mas");
+    const providerId = ulid();
+    let masPublicBase: string | undefined;
+    const masProvider = masUpstreamProvider(providerId, issuer, clientSecret);
 
     return {
-      homeserver: {
+      ...(mas ? {
+        forParts: { mas: { upstream_oauth2: { providers: [masProvider] } } },
+        receive(settings) {
+          masPublicBase = settings.map((s) => s.masPublicBase).find((u): u is string => typeof u === "string");
+        },
+      } : {}),
+      homeserver: mas ? {} : {
         hs1: {
           oidc_providers: [{
             idp_id: IDP_ID,
@@ -101,7 +155,8 @@ export const keycloakPart: StackPart = {
         MXACCEPT_IDP_ADMIN_PASSWORD: template.adminPassword,
         MXACCEPT_IDP_TEST_USER: TEST_USER.username,
         MXACCEPT_IDP_TEST_PASSWORD: testPassword,
-        MXACCEPT_SSO_IDP_ID: `oidc-${IDP_ID}`,
+        // Synapse's id of the provider (its SSO redirect); with MAS, the login page is MAS's.
+        ...(mas ? {} : { MXACCEPT_SSO_IDP_ID: `oidc-${IDP_ID}` }),
         MXACCEPT_IDM_PORTAL_URL: `${base}/admin/master/console/`,
       },
       async start(track) {
@@ -111,7 +166,7 @@ export const keycloakPart: StackPart = {
         await waitKeycloakReady(kc);
         ctx.log(`Keycloak ready in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${base}`);
         try {
-          await new KeycloakAdmin(base, { username: template.adminUser, password: template.adminPassword }).createRealm(realmRepresentation(hs1, clientSecret, testPassword));
+          await new KeycloakAdmin(base, { username: template.adminUser, password: template.adminPassword }).createRealm(realmRepresentation(hs1, clientSecret, testPassword, mas ? masClient(masPublicBase!, providerId, clientSecret) : undefined));
         } catch (e) {
           throw new UserError(`could not create Keycloak's realm ${REALM}: ${(e as Error).message}; see ${kc.log}.`);
         }

@@ -21,6 +21,8 @@ const run = (cmd: string, args: string[]) => (asRoot ? { cmd: "runuser", args: [
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user and lives in
  * a folder of the system temp dir that user can reach (the state dir is private to root); its path is noted in
  * the state dir; `stack down` removes the folder, and so does the next start if a crash left it.
+ * With `--with mas`, the cluster also holds MAS's database (`mas`, owned by the role `mas`), which this part
+ * contributes to MAS's config.
  */
 export const postgresPart: StackPart = {
   name: "postgres",
@@ -46,8 +48,10 @@ export const postgresPart: StackPart = {
     const port = await freePort();
     const data = join(dir, "data");
     const database = (role: string) => ({ database: { name: "psycopg2", args: { user: "synapse", database: `synapse_${role}`, host: "127.0.0.1", port, cp_min: 2, cp_max: 10 } } });
+    const mas = ctx.with.includes("mas");
     return {
       homeserver: Object.fromEntries(ROLES.map((r) => [r, database(r)])),
+      ...(mas ? { forParts: { mas: { database: { uri: `postgresql://mas@127.0.0.1:${port}/mas` } } } } : {}),
       async start(track) {
         const i = run(initdb, ["-D", data, "-U", "synapse", "--auth=trust", "--no-locale", "-E", "UTF8"]);
         const init = spawnSync(i.cmd, i.args, { encoding: "utf8" });
@@ -64,6 +68,10 @@ export const postgresPart: StackPart = {
         for (const r of ROLES) {
           const c = spawnSync(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "synapse", "-d", "postgres", "-c", `CREATE DATABASE synapse_${r} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`], { encoding: "utf8" });
           if (c.status !== 0) throw new UserError(`creating the database for ${r} failed (${c.stderr.trim()}): see ${logFile}.`);
+        }
+        for (const sql of mas ? ["CREATE ROLE mas LOGIN", "CREATE DATABASE mas OWNER mas ENCODING 'UTF8' TEMPLATE template0"] : []) {
+          const c = spawnSync(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "synapse", "-d", "postgres", "-c", sql], { encoding: "utf8" });
+          if (c.status !== 0) throw new UserError(`creating MAS's database failed (${c.stderr.trim()}): see ${logFile}.`);
         }
         ctx.log(`PostgreSQL on 127.0.0.1:${port} (data in ${data})`);
       },

@@ -7,10 +7,16 @@
  * (inbound federation), hs1_media (media repository). The overlay is included first in the public client server
  * block, so its regex locations win over the generated ones (nginx takes the first matching regex).
  *
+ * Parts may add routes and well-known keys (`Ingress`, src/stack/parts.ts): MAS's compatibility paths
+ * (`/login`, `/logout`, `/refresh`) go to the upstream `mas` (MAS's https listener, verified against the local CA),
+ * and the client well-known announces MAS (MSC2965).
+ *
  * Access logs: client-access.log (the public client host), admin-access.log (the admin host), access.log (the
  * delegation host and the plain-HTTP redirect): which requests reached which surface, e.g. that no admin request
  * was sent to the public URL.
  */
+
+import type { Ingress } from "../parts.ts";
 
 export interface NginxPorts {
   https: number;
@@ -97,16 +103,25 @@ function location(paths: string[], upstream: string): string {
 export function nginxConfig(o: {
   dir: string;
   ports: NginxPorts;
-  tls: { cert: string; key: string };
+  tls: { cert: string; key: string; caCert?: string };
   serverName: string;
   clientUrl: string;
   maxUploadBytes: number;
   overlay?: string;
   asRoot: boolean;
+  /** What parts add to hs1's public entry: routes to their upstreams, keys of the client well-known. */
+  ingress?: Ingress[];
 }): string {
   const p = o.ports;
   const serverWellKnown = JSON.stringify({ "m.server": `${o.serverName}:${p.client}` });
-  const clientWellKnown = JSON.stringify({ "m.homeserver": { base_url: o.clientUrl } });
+  const clientWellKnown = JSON.stringify({ "m.homeserver": { base_url: o.clientUrl }, ...Object.assign({}, ...(o.ingress ?? []).map((i) => i.clientWellKnown ?? {})) });
+  const routes = (o.ingress ?? []).flatMap((i) => i.routes ?? []);
+  const upstreams = routes.map((r) => `  upstream ${r.name} { server ${r.upstream.host}:${r.upstream.port}; }\n`).join("");
+  const routeLocations = routes.map((r) => {
+    // An https upstream (MAS's own TLS listener) is verified against the stack's CA, as a client would.
+    const tlsUpstream = r.upstream.tls ? ` proxy_ssl_verify on; proxy_ssl_trusted_certificate ${o.tls.caCert}; proxy_ssl_name localhost; proxy_ssl_server_name on;` : "";
+    return `    location ~ ${JSON.stringify(regex(r.paths))} { proxy_pass ${r.upstream.tls ? "https" : "http"}://${r.name};${tlsUpstream} }\n`;
+  }).join("");
   const wellKnown = [
     `    location = /.well-known/matrix/server { default_type application/json; add_header Access-Control-Allow-Origin "*" always; add_header Strict-Transport-Security "max-age=63072000" always; return 200 '${serverWellKnown}'; }`,
     `    location = /.well-known/matrix/client { default_type application/json; add_header Access-Control-Allow-Origin "*" always; add_header Strict-Transport-Security "max-age=63072000" always; return 200 '${clientWellKnown}'; }`,
@@ -151,7 +166,7 @@ http {
   upstream hs1_client { server 127.0.0.1:${p.client1}; }
   upstream hs1_federation { server 127.0.0.1:${p.federation1}; }
   upstream hs1_media { server 127.0.0.1:${p.media1}; }
-
+${upstreams}
   # Plain HTTP: redirected to https.
   server {
     listen 127.0.0.1:${p.http};
@@ -165,7 +180,7 @@ ${["  server {", ...tls(p.https), ...wellKnown, "    location / { return 404; }"
   server {
 ${tls(p.client).join("\n")}
     access_log ${o.dir}/client-access.log;
-${o.overlay ? `    include ${o.overlay};\n` : ""}${notPublic.join("\n")}
+${o.overlay ? `    include ${o.overlay};\n` : ""}${routeLocations}${notPublic.join("\n")}
 ${wellKnown.join("\n")}
 ${location(SYNC_PATHS, "hs1_client")}
 ${location(CLIENT_READ_PATHS, "hs1_client")}

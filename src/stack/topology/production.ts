@@ -7,7 +7,7 @@ import { waitFor, StopWaiting } from "../../matrix/timeouts.ts";
 import type { StackLayout } from "../generate.ts";
 import { debianPackages, ensure, runLogged, cacheDir, type Installable, type Log } from "../install.ts";
 import type { Yamlish } from "../overlay.ts";
-import type { PartProcess } from "../parts.ts";
+import type { Ingress, PartProcess } from "../parts.ts";
 import { freePort, portInUse } from "../ports.ts";
 import { isOurProcess } from "../state.ts";
 import { nginxConfig, type NginxPorts } from "./nginx.ts";
@@ -61,6 +61,8 @@ export interface ProductionPlan {
   homeserver: Yamlish;
   nginxConf: string;
   dir: string;
+  /** What nginx.conf is written from (writeNginxConf): parts add their ingress before anything starts. */
+  nginx: Parameters<typeof nginxConfig>[0];
 }
 
 /** nginx and Redis from Debian (set-up by need). */
@@ -132,10 +134,15 @@ export async function prepareProduction(opts: { stateDir: string; layout: StackL
   const ports: ProductionPlan["ports"] = { https: 443, http: 80, client: client!, admin: admin!, main: hs1.port, client1: w1!, federation1: w2!, media1: w3!, redis: redis!, replication: replication! };
   const workers = workerSpecs(hs1.dir, ports);
   const homeserver = productionHomeserver(ports, randomBytes(24).toString("base64url"));
-  const conf = nginxConfig({ dir, ports, tls: opts.layout.tls, serverName: PUBLIC_SERVER_NAME, clientUrl, maxUploadBytes: opts.maxUploadBytes, overlay, asRoot: process.getuid?.() === 0 });
-  const nginxConf = join(dir, "nginx.conf");
-  writeFileSync(nginxConf, conf);
-  return { ports, workers, clientUrl, adminUrl, homeserver, nginxConf, dir };
+  const nginx = { dir, ports, tls: opts.layout.tls, serverName: PUBLIC_SERVER_NAME, clientUrl, maxUploadBytes: opts.maxUploadBytes, overlay, asRoot: process.getuid?.() === 0 };
+  const plan = { ports, workers, clientUrl, adminUrl, homeserver, nginxConf: join(dir, "nginx.conf"), dir, nginx };
+  writeNginxConf(plan);
+  return plan;
+}
+
+/** (Re)writes nginx.conf from the plan, with the ingress of the parts (src/stack/parts.ts `Ingress`). */
+export function writeNginxConf(plan: ProductionPlan, ingress: Ingress[] = []): void {
+  writeFileSync(plan.nginxConf, nginxConfig({ ...plan.nginx, ingress }));
 }
 
 /** hs1's workers: sync and client reads, inbound federation, media. */
