@@ -4,6 +4,12 @@ import type { HomeserverTarget, Target } from "../config/target.ts";
 import type { RunCapabilities, ServerCapabilities } from "./capabilities.ts";
 import type { SourceHost, UserSource } from "./user-source.ts";
 import { SynapseUsers } from "./user-source-synapse.ts";
+import { MasUsers } from "./user-source-mas.ts";
+
+/** The user source a server gets from its target keys: MAS's where the target names a MAS, else Synapse's own. */
+function defaultUsers(hs: HomeserverTarget): (host: SourceHost) => UserSource {
+  return hs.mas ? (h) => new MasUsers(h, hs.mas!) : (h) => new SynapseUsers(h);
+}
 
 /**
  * The one door to the servers of a run. A `Deployment` is made once per run (per Playwright worker: the
@@ -58,7 +64,7 @@ export class Server implements SourceHost {
     this.adminTokenFromTarget = !!hs.adminToken;
     this.registrationSharedSecret = hs.registrationSharedSecret;
     this.caps = opts.caps;
-    this.users = (opts.users ?? ((h) => new SynapseUsers(h)))(this);
+    this.users = (opts.users ?? defaultUsers(hs))(this);
   }
 
   /** How reports and errors name it: `partner (hs2.localhost)`. */

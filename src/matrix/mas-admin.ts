@@ -197,6 +197,17 @@ export class MasAdmin {
     return user((await this.request<Single<UserAttributes>>("POST", `users/${enc(id)}/unlock`)).body.data);
   }
 
+  /** Adds an e-mail address to the user, as the operator does (MAS checks nothing with the user: admin-added addresses count as confirmed). */
+  async addEmail(userId: string, email: string): Promise<void> {
+    await this.request("POST", "user-emails", { body: { user_id: userId, email } });
+  }
+
+  /** The user's e-mail addresses as MAS lists them. */
+  async emails(userId: string): Promise<string[]> {
+    const { body } = await this.request<Page<{ email: string }>>("GET", "user-emails", { query: { "filter[user]": userId, "page[first]": 100 } });
+    return (body.data ?? []).map((r) => r.attributes.email);
+  }
+
   /** Ends every active session of the user: compatibility (`/login`), OAuth 2.0, browser and personal ones. */
   async finishSessions(userId: string): Promise<FinishedSessions> {
     const finish = async (list: string, filter: Record<string, string>, action: string): Promise<number> => {
