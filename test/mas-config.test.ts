@@ -58,6 +58,7 @@ describe("MAS's generated config", () => {
     expect(base.templates).toEqual({ path: `${share}/templates`, assets_manifest: `${share}/manifest.json`, translations_path: `${share}/translations` });
     expect((base.policy as Yamlish).wasm_module).toBe(`${share}/policy.wasm`);
     expect(base.account).toEqual({ login_with_email_allowed: true });
+    expect(base.rate_limiting, "a conforming login limiter: 5 wrong passwords per account").toEqual({ login: { per_ip: { burst: 60, per_second: 1 }, per_account: { burst: 5, per_second: 0.05 } } });
     expect(base.matrix).toMatchObject({ kind: "synapse", homeserver: "localhost", endpoint: "http://127.0.0.1:8008/" });
     const clientId = (base.clients as { client_id: string }[])[0]!.client_id;
     expect(((base.policy as Yamlish).data as Yamlish).admin_clients).toEqual([clientId]);
@@ -69,7 +70,7 @@ describe("MAS's generated config", () => {
     const merged = finalMasConfig(base, fromParts, overlay);
     expect(merged.account).toEqual({ login_with_email_allowed: false });
     expect(merged.passwords).toEqual({ enabled: false });
-    expect(merged.rate_limiting).toEqual({ login: { per_account: { burst: 100000, per_second: 1000 } } });
+    expect(merged.rate_limiting, "the overlay lifts the per-account limit, the generated per-address one stays").toEqual({ login: { per_ip: { burst: 60, per_second: 1 }, per_account: { burst: 100000, per_second: 1000 } } });
     const web = byName(merged, "web");
     expect(web.resources.map((r) => r.name)).toEqual(["discovery", "human", "oauth", "compat", "graphql", "assets", "adminapi"]);
     expect(web.binds, "ports and certificate are kept").toEqual(byName(base, "web").binds);

@@ -150,7 +150,7 @@ describe("transport probes", () => {
  */
 describe("SEC-bruteforce tells a throttle of the account from a general limiter", () => {
   const passwords: Record<string, string> = { victim: "right-victim", bystander: "right-bystander" };
-  function loginServer(limits: { address?: number; failed?: number; failedPerAddress?: number; retryAfterMs?: number }): http.Server {
+  function loginServer(limits: { address?: number; failed?: number; failedPerAddress?: number; retryAfterMs?: number; oneAddress?: boolean }): http.Server {
     const byAddress = new Map<string, number>();
     const failed = new Map<string, number>();
     return http.createServer((req, res) => {
@@ -161,7 +161,8 @@ describe("SEC-bruteforce tells a throttle of the account from a general limiter"
         if (req.url?.endsWith("/logout")) return reply(200, {});
         const body = JSON.parse(text) as { identifier: { user: string }; password: string };
         const user = body.identifier.user;
-        const addr = req.socket.remoteAddress ?? "";
+        // oneAddress: a proxy in front that hides the client's address (the server sees every login from one).
+        const addr = limits.oneAddress ? "proxy" : req.socket.remoteAddress ?? "";
         const limited = { errcode: "M_LIMIT_EXCEEDED", error: "Too Many Requests", retry_after_ms: limits.retryAfterMs ?? 5000 };
         byAddress.set(addr, (byAddress.get(addr) ?? 0) + 1);
         if (limits.address !== undefined && byAddress.get(addr)! > limits.address) return reply(429, limited);
@@ -188,16 +189,28 @@ describe("SEC-bruteforce tells a throttle of the account from a general limiter"
     }
   }
 
-  it("a limit on the account's failed logins: the account stays throttled from a second address", async () => {
+  it("a limit on the account's failed logins: the account stays throttled from a second address, where another account logs in", async () => {
     const v = await decide({ failed: 3 });
     expect(v.verdict, v.reason).toBe("per-account");
-    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429], ["other account, other address", 200]]);
   });
 
-  it("both limits on the same count: the account stays throttled from a second address", async () => {
+  it("both limits on the same count: the account stays throttled from a second address, where another account logs in", async () => {
     const v = await decide({ address: 3, failed: 3 });
     expect(v.verdict, v.reason).toBe("per-account");
-    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429]]);
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429], ["other account, other address", 200]]);
+  });
+
+  it("a proxy that hides the client's address, with a limit on the address only: the account looks throttled from a second address, but so is everyone there, which fails the check", async () => {
+    const v = await decide({ address: 3, oneAddress: true });
+    expect(v.verdict, v.reason).toBe("general");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429], ["other account, other address", 429], ["other account, same address", 429]]);
+  });
+
+  it("a proxy that hides the client's address, with a limit on the account's failed logins: proven from the first address", async () => {
+    const v = await decide({ failed: 3, oneAddress: true });
+    expect(v.verdict, v.reason).toBe("per-account");
+    expect(v.probes.map((p) => [p.who, p.status])).toEqual([["attacked account, other address", 429], ["other account, other address", 200]]);
   });
 
   it("a limit on the account's failed logins from one address: another account still logs in from that address", async () => {

@@ -56,8 +56,10 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
   expect(version.server_version, "the server names its version").toMatch(/^\d+\.\d+/);
   const { body: mediaConfig } = await requestJson<Record<string, unknown>>(api, "GET", "_matrix/client/v1/media/config", { token });
   expect(mediaConfig["m.upload.size"], "the upload limit is readable").toEqual(expect.any(Number));
-  const { body: tokens } = await requestJson<{ registration_tokens: unknown[] }>(api, "GET", "_synapse/admin/v1/registration_tokens", { token });
-  expect(Array.isArray(tokens.registration_tokens), "the registration tokens are readable").toBe(true);
+  // Where login is delegated (MAS), registration is MAS's too and Synapse serves no registration tokens (404).
+  const delegated = deployment.instance.caps?.loginDelegated.present === true;
+  const tokens = await requestJson<{ registration_tokens?: unknown[]; errcode?: string }>(api, "GET", "_synapse/admin/v1/registration_tokens", { token, accept: delegated ? [404] : [] });
+  if (tokens.status === 200) expect(Array.isArray(tokens.body.registration_tokens), "the registration tokens are readable").toBe(true);
   const { body: destinations } = await requestJson<{ destinations: unknown[]; total: number }>(api, "GET", "_synapse/admin/v1/federation/destinations", { token });
   expect(typeof destinations.total).toBe("number");
 
@@ -70,12 +72,16 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
   expect(mine, "the media statistics list the user who uploaded").toBeDefined();
   expect(mine!.media_count).toBeGreaterThanOrEqual(1);
   expect(mine!.media_length).toBeGreaterThanOrEqual(bytes.length);
-  await evidence(testInfo, { serverVersion: version.server_version, uploadLimit: mediaConfig["m.upload.size"], registrationTokens: tokens.registration_tokens.length, federationDestinations: destinations.total, mediaStats: mine });
+  await evidence(testInfo, { serverVersion: version.server_version, uploadLimit: mediaConfig["m.upload.size"], registrationTokens: tokens.status === 200 ? tokens.body.registration_tokens?.length : `not Synapse's where login is delegated (${tokens.status} ${tokens.body.errcode ?? ""})`, federationDestinations: destinations.total, mediaStats: mine });
 });
 
 test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, deployment, users }, testInfo) => {
   const api = deployment.instance.portalApiUrl;
   test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
+  if (deployment.instance.caps?.loginDelegated.present) {
+    inconclusive(testInfo, "login is delegated to MAS: an administrator is a MAS user allowed the admin scope (can_request_admin), which the Synapse admin API the portal uses cannot grant; confirm how the operator grants and revokes administrators");
+    return;
+  }
   const admin = deployment.instance.portalAdmin(deployment.instance.adminToken!);
   const user = await users.create("newadmin");
   const asUser = () => requestJson(api, "GET", "_synapse/admin/v2/users", { token: user.accessToken, query: { limit: 1 }, accept: [403] });
@@ -83,7 +89,7 @@ test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ t
   await admin.putUser(user.userId, { admin: true });
   let admins: { users: { name: string; admin: boolean | number }[] };
   try {
-    ({ body: admins } = await requestJson<{ users: { name: string; admin: boolean | number }[] }>(api, "GET", "_synapse/admin/v2/users", { token: deployment.instance.adminToken!, query: { admins: true, name: user.localpart } }));
+    ({ body: admins } = await requestJson<{ users: { name: string; admin: boolean | number }[] }>(api, "GET", "_synapse/admin/v2/users", { token: deployment.instance.adminToken!, query: { admins: true, name: user.localpart, guests: false } }));
     expect(admins.users.map((u) => u.name), "the administrator list shows the new admin").toContain(user.userId);
     expect((await asUser()).status, "after the grant the user may use the admin API").toBe(200);
   } finally {

@@ -1,3 +1,4 @@
+import { masAdminSurface } from "../../src/security/mas-surface.ts";
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { scaled } from "../../src/matrix/timeouts.ts";
@@ -26,7 +27,7 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
 
   // Control: the admin API does answer at that URL (to the admin's token), so the refusals below are its verdict,
   // not a 404 of a URL where no admin API is routed.
-  const control = await admin.request<{ users?: unknown[] }>("GET", "_synapse/admin/v2/users", { query: { limit: 1 }, accept: [200] });
+  const control = await admin.request<{ users?: unknown[] }>("GET", "_synapse/admin/v2/users", { query: { limit: 1, guests: false }, accept: [200] });
   expect(control.status, `the admin API answers the admin's token at ${instance.adminUrl}`).toBe(200);
 
   // Every admin endpoint the harness uses, with the user's token, at the URL where the admin API answers.
@@ -51,7 +52,7 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
     const control = await admin.serverVersion();
     const probes = { // public-surface probe: the admin API asked at the client URL on purpose
       serverVersion: await raw(target.baseUrl, "_synapse/admin/v1/server_version"),
-      usersWithAdminToken: await raw(target.baseUrl, "_synapse/admin/v2/users?limit=1", target.adminToken),
+      usersWithAdminToken: await raw(target.baseUrl, "_synapse/admin/v2/users?limit=1&guests=false", instance.adminToken),
     };
     for (const [what, r] of Object.entries(probes)) if ("status" in r && !refused(r.status) && !(r.status >= 300 && r.status < 400)) problems.push(`the public client URL serves the admin API (${what}: ${r.status})`);
     publicSurface = { adminBaseUrl: instance.adminUrl, control, publicUrl: probes };
@@ -61,9 +62,16 @@ test("SEC-admin-surface a normal user's token is refused by every admin endpoint
     publicSurface = { adminBaseUrl: target.adminBaseUrl ?? null, answersOnClientUrl: target.baseUrl, control: control.status };
   }
 
-  await evidence(testInfo, { requirement: "SEC-admin-surface", userToken, unauthenticatedByDesign: UNAUTHENTICATED_BY_DESIGN, metrics, publicSurface });
+  // Where login is delegated to MAS, its admin API is one more admin surface.
+  const mas = instance.hs.mas ? await masAdminSurface(instance.hs.mas, user.accessToken) : undefined;
+  if (mas) problems.push(...mas.problems);
+
+  await evidence(testInfo, { requirement: "SEC-admin-surface", userToken, unauthenticatedByDesign: UNAUTHENTICATED_BY_DESIGN, metrics, publicSurface, ...(mas ? { mas: mas.evidence } : {}) });
   expect(problems, `admin surface: ${problems.join("; ")}`).toEqual([]);
   if (!instance.adminSeparate) {
     inconclusive(testInfo, `the admin API answers on the client URL ${target.baseUrl} (the target names no separate MXACCEPT_ADMIN_BASE_URL): if that is the public URL, the admin API is exposed; name the admin host in MXACCEPT_ADMIN_BASE_URL to prove the public URL does not serve it`);
+  }
+  if (mas?.notSeparated) {
+    inconclusive(testInfo, `MAS's admin API answers on MAS's URL ${instance.hs.mas!.url} (the target names no separate MXACCEPT_MAS_ADMIN_URL): if that is its public URL, the admin API is exposed; name MAS's internal admin URL in MXACCEPT_MAS_ADMIN_URL to prove the public URL does not serve it`);
   }
 });

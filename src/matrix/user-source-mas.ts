@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { HomeserverTarget } from "../config/target.ts";
 import { needs } from "./capabilities.ts";
 import { passwordLogin, randomPassword, type Session } from "./login.ts";
+import { requestJson } from "./http.ts";
 import { MasAdmin, SYNAPSE_ADMIN_SCOPE, type PersonalSession, type NotOffered } from "./mas-admin.ts";
 import type { NewUser, SourceHost, UserSource } from "./user-source.ts";
 
@@ -81,7 +82,10 @@ export class MasUsers implements UserSource {
     if (u.admin) await this.admin.setCanRequestAdmin(created.id, true);
     const deviceId = newDeviceId();
     const scope = `${u.admin ? SYNAPSE_ADMIN_SCOPE : "urn:matrix:client:api:*"} urn:matrix:client:device:${deviceId}`;
-    return this.session(created.id, userId, scope, `${u.localpart}${u.admin ? " (admin)" : ""}`, deviceId);
+    const session = await this.session(created.id, userId, scope, `${u.localpart}${u.admin ? " (admin)" : ""}`, deviceId);
+    // MAS 1.7.0 takes no display name at creation: the user sets its own, as a client does.
+    await requestJson(this.host.clientUrl, "PUT", `_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, { token: session.accessToken, body: { displayname: u.displayName } });
+    return session;
   }
 
   async login(localpart: string, password: string, deviceName?: string): Promise<Session> {

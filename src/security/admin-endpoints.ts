@@ -29,7 +29,7 @@ export const HARNESS_ADMIN_ENDPOINTS: AdminEndpoint[] = [
   { method: "GET", template: "_synapse/admin/v1/users/{}/admin", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/admin` },
   { method: "GET", template: "_synapse/admin/v2/users/{}", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}` },
   { method: "PUT", template: "_synapse/admin/v2/users/{}", path: (i) => `_synapse/admin/v2/users/${e(i.userId)}`, body: { admin: true } },
-  { method: "GET", template: "_synapse/admin/v2/users", path: () => "_synapse/admin/v2/users?limit=1" },
+  { method: "GET", template: "_synapse/admin/v2/users", path: () => "_synapse/admin/v2/users?limit=1&guests=false" },
   { method: "POST", template: "_synapse/admin/v1/deactivate/{}", path: (i) => `_synapse/admin/v1/deactivate/${e(i.userId)}`, body: { erase: false } },
   { method: "POST", template: "_synapse/admin/v1/users/{}/override_ratelimit", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/override_ratelimit`, body: { messages_per_second: 0, burst_count: 0 } },
   { method: "GET", template: "_synapse/admin/v1/users/{}/joined_rooms", path: (i) => `_synapse/admin/v1/users/${e(i.userId)}/joined_rooms` },

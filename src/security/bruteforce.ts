@@ -12,7 +12,9 @@ import { scaled } from "../matrix/timeouts.ts";
  * Then `perAccount` tells a throttle of the attacked account (one that counts its failed logins, Synapse's
  * rc_login.failed_attempts) from a general limiter of the source address (rc_login.address, a proxy's request
  * limit): right after the 429, the attacked account logs in with its correct password from a second loopback
- * address (only possible against a loopback target): still 429 proves the account's throttle. Otherwise another
+ * address (only possible against a loopback target): still 429, while another account logs in from that second
+ * address (so the server tells the addresses apart: a proxy that hides the client's address would not), proves the
+ * account's throttle. Otherwise another
  * account logs in with its correct password from the first address: 200 proves a throttle of the account (from
  * that address), 429 a general limiter.
  */
@@ -90,7 +92,7 @@ export async function wrongPasswordsUntilThrottled(baseUrl: string, localpart: s
 }
 
 export interface LoginProbe {
-  who: "other account, same address" | "attacked account, other address";
+  who: "other account, same address" | "attacked account, other address" | "other account, other address";
   account: string;
   sourceAddress?: string;
   status: number;
@@ -146,7 +148,14 @@ export async function perAccount(baseUrl: string, throttled: BruteForceResult, a
     const elsewhere = await probe("attacked account, other address", attacked, second);
     if (unexpected(elsewhere)) throw new Error(`a correct login of the attacked account from another address answered ${elsewhere.status} ${elsewhere.errcode ?? ""} (expected 200 or 429)`);
     if (elsewhere.status === 429) {
-      return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 for its correct password, ${elsewhere.afterThrottleMs} ms after the first 429)`, probes };
+      // Only if the server tells the two addresses apart: another account logs in from the second address. A proxy
+      // that hides the client's address (or a limiter of all logins) throttles that one too, and proves nothing.
+      const control = await probe("other account, other address", other, second);
+      if (unexpected(control)) throw new Error(`a correct login of another account from the second address answered ${control.status} ${control.errcode ?? ""} (expected 200 or 429)`);
+      if (control.status === 200) {
+        return { verdict: "per-account", reason: `the attacked account stayed throttled from another source address ${second} (429 for its correct password, ${elsewhere.afterThrottleMs} ms after the first 429), while another account logged in from that address`, probes };
+      }
+      // Both throttled from the second address: the addresses are not told apart; decide from the first address.
     }
     if (late(elsewhere)) {
       return { verdict: "undecided", reason: `the attacked account logged in from another address, but its answer came ${elsewhere.afterThrottleMs} ms after the 429, later than the retry_after_ms of ${window} ms: the throttle may have lapsed`, probes };

@@ -40,7 +40,16 @@ export interface Ingress {
    * Path regexes (nginx `location ~`) of hs1's public client host sent to this part instead of Synapse; `name` is
    * the nginx upstream (what an --overlay-nginx file may name), `tls` an https upstream verified against the local CA.
    */
-  routes?: { name: string; paths: string[]; upstream: { host: string; port: number; tls: boolean } }[];
+  routes?: {
+    name: string;
+    paths: string[];
+    upstream: { host: string; port: number; tls: boolean };
+    /**
+     * Connect to the upstream from the client's own (loopback) address, so a limiter per client address there sees
+     * each client apart (MAS 1.7.0 does not take the address from X-Forwarded-For on its compatibility login).
+     */
+    clientAddress?: boolean;
+  }[];
   /** Keys added to hs1's `/.well-known/matrix/client` (e.g. MSC2965's `org.matrix.msc2965.authentication`). */
   clientWellKnown?: Yamlish;
 }

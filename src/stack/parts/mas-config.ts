@@ -109,6 +109,10 @@ export function masConfig(o: MasConfigInput): Yamlish {
     passwords: { enabled: true },
     // The contract's e-mail login (VSM-7).
     account: { login_with_email_allowed: true },
+    // A conforming login limiter (SEC-bruteforce): an account is throttled after 5 wrong passwords whatever the
+    // address (MAS's default per account is 1800 at once, which no guesser reaches); per address lifted enough
+    // that the run's own logins from one address pass.
+    rate_limiting: { login: { per_ip: { burst: 60, per_second: 1 }, per_account: { burst: 5, per_second: 0.05 } } },
     matrix: { kind: "synapse", homeserver: o.homeserver, endpoint: o.homeserverEndpoint, secret: o.homeserverSecret },
     templates: { path: join(share, "templates"), assets_manifest: join(share, "manifest.json"), translations_path: join(share, "translations") },
     policy: { wasm_module: join(share, "policy.wasm"), data: { admin_clients: [o.client.id] } },

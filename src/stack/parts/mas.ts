@@ -75,7 +75,7 @@ export const masPart: StackPart = {
         contributions = settings;
       },
       ingress: {
-        routes: [{ name: "mas", paths: COMPAT_PATHS, upstream: { host: "127.0.0.1", port: publicPort, tls: true } }],
+        routes: [{ name: "mas", paths: COMPAT_PATHS, upstream: { host: "127.0.0.1", port: publicPort, tls: true }, clientAddress: true }],
         clientWellKnown: { "org.matrix.msc2965.authentication": { issuer: publicBase, account: `${publicBase}account/` } },
       },
       targetEnv: {

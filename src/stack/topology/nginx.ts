@@ -120,7 +120,8 @@ export function nginxConfig(o: {
   const routeLocations = routes.map((r) => {
     // An https upstream (MAS's own TLS listener) is verified against the stack's CA, as a client would.
     const tlsUpstream = r.upstream.tls ? ` proxy_ssl_verify on; proxy_ssl_trusted_certificate ${o.tls.caCert}; proxy_ssl_name localhost; proxy_ssl_server_name on;` : "";
-    return `    location ~ ${JSON.stringify(regex(r.paths))} { proxy_pass ${r.upstream.tls ? "https" : "http"}://${r.name};${tlsUpstream} }\n`;
+    const bind = r.clientAddress ? " proxy_bind $remote_addr;" : "";
+    return `    location ~ ${JSON.stringify(regex(r.paths))} {${bind} proxy_pass ${r.upstream.tls ? "https" : "http"}://${r.name};${tlsUpstream} }\n`;
   }).join("");
   const wellKnown = [
     `    location = /.well-known/matrix/server { default_type application/json; add_header Access-Control-Allow-Origin "*" always; add_header Strict-Transport-Security "max-age=63072000" always; return 200 '${serverWellKnown}'; }`,
