@@ -84,6 +84,7 @@ export async function detectCapabilities(d: Deployment, runId: string, reportDir
     lines.push(...capabilityLines(c));
     const note = delegatedLoginNote(c, !!s.hs.mas?.clientId);
     if (note) lines.push(note);
+    if (s.hs.mas) lines.push(`  test users on ${s.serverName}: ${withAdmins.with({ capabilities: caps }).server(s.role)!.users.label}`);
   }
   const secrets = Object.values(tokens).filter((t): t is string => !!t);
   const runAdmins = Object.fromEntries(Object.entries(tokens).filter(([r, t]) => t && !d.server(r as Role)?.adminTokenFromTarget));

@@ -3,11 +3,11 @@ import type { Deployment, Server } from "./deployment.ts";
 import { MatrixError } from "./http.ts";
 import type { AdminClient } from "./admin.ts";
 import { Ledger, type LedgerEntry } from "./ledger.ts";
-import { runIdOf, runTag, TAG_PREFIX } from "../config/run-id.ts";
+import { newRunId, runIdOf, runTag, TAG_PREFIX } from "../config/run-id.ts";
 import { mapPool } from "./pool.ts";
 import { waitFor } from "./timeouts.ts";
 import { cleanupWithoutAdminApi } from "./cleanup-client.ts";
-import { synapseAdminAnswers } from "./capabilities.ts";
+import { adminApiRouted, synapseAdminAnswers } from "./capabilities.ts";
 import { readSessions, dropSessions } from "./sessions.ts";
 
 /**
@@ -220,13 +220,29 @@ function cleanupToken(d: Server, runId?: string): string | undefined {
   return readSessions(runId).find((s) => s.server === d.serverName && s.userId === `@${runTag(runId)}admin:${d.serverName}`)?.accessToken;
 }
 
-async function cleanup(deployment: Deployment, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[], runId?: string): Promise<CleanupResult[]> {
+/**
+ * The admin token cleanup uses on `d`, and the admin cleanup made for it: where accounts live in MAS and the target
+ * names no admin token, cleanup makes an admin of its own through MAS's admin API, removed last with the run's users.
+ */
+async function cleanupAdmin(d: Server, result: CleanupResult, runId?: string): Promise<{ token?: string; own?: { userId: string } }> {
+  const token = cleanupToken(d, runId);
+  if (token || !d.hs.mas || d.users.cannotMakeAdmin?.() || (await adminApiRouted(d)) === false) return { token };
+  try {
+    const own = await d.users.makeAdmin(`${runTag(newRunId())}cleanup`, "mxaccept cleanup");
+    return { token: own?.accessToken, own };
+  } catch (e) {
+    result.errors.push(`no admin for cleanup could be made through ${d.users.label}: ${(e as Error).message}`);
+    return {};
+  }
+}
+
+async function cleanup(deployment: Deployment, selectRun: (runId: string) => boolean, ledger: LedgerEntry[], searchTerms: string[], runId?: string, admins = new Map<Server, { token?: string; own?: { userId: string } }>()): Promise<CleanupResult[]> {
   const plans: ServerPlan[] = [];
   const results: CleanupResult[] = [];
   for (const d of deployment.servers()) {
     const result = emptyResult(d.serverName);
     results.push(result);
-    const token = cleanupToken(d, runId);
+    const { token, own } = admins.get(d) ?? (await cleanupAdmin(d, result, runId));
     // A server without the Synapse admin API (or without an admin for it): what the run's users can do themselves.
     if (!token || (await synapseAdminAnswers(d, token)) === false) {
       if (runId) {
@@ -238,7 +254,7 @@ async function cleanup(deployment: Deployment, selectRun: (runId: string) => boo
       }
       continue;
     }
-    plans.push({ d, admin: d.admin(token), result, users: new Set(), rooms: new Set(), localMxc: new Set(), remoteMxc: new Set(), kept: new Map() });
+    plans.push({ d, admin: d.admin(token), result, users: new Set(own ? [own.userId] : []), rooms: new Set(), localMxc: new Set(), remoteMxc: new Set(), kept: new Map() });
   }
   for (const p of plans) {
     try {
@@ -278,10 +294,10 @@ export function formatCleanup(r: CleanupResult, ms?: number): string[] {
  * Run ids of runs that are still alive on a server: one of their users had a device seen within `windowMs`
  * (a month-long availability canary is old but not stale).
  */
-async function activeRuns(d: Server, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
+async function activeRuns(d: Server, token: string | undefined, candidate: (runId: string) => boolean, windowMs: number, now: number): Promise<Set<string>> {
   const active = new Set<string>();
-  if (!d.adminToken) return active;
-  const admin = d.admin();
+  if (!token) return active;
+  const admin = d.admin(token);
   const users = (await admin.listUsers({ name: TAG_PREFIX })).map((u) => u.name).filter((id) => {
     const run = runIdOf(id);
     return run !== undefined && candidate(run) && id.endsWith(`:${d.serverName}`);
@@ -306,16 +322,19 @@ export async function cleanupStale(deployment: Deployment, olderThanMs: number, 
     return now - started >= olderThanMs;
   };
   const spared = new Set<string>();
+  const admins = new Map<Server, { token?: string; own?: { userId: string } }>();
   for (const d of deployment.servers()) {
     let active: Set<string>;
+    const a = await cleanupAdmin(d, emptyResult(d.serverName));
+    admins.set(d, a);
     try {
-      active = await activeRuns(d, isOld, olderThanMs, now);
+      active = await activeRuns(d, a.token, isOld, olderThanMs, now);
     } catch (e) {
       throw new UserError(`the Synapse admin API of the ${d.label} at ${d.adminUrl} does not answer (${(e as Error).message.split("\n")[0]}): set MXACCEPT_${d.envPrefix}ADMIN_BASE_URL to where it is served; a server without it (e.g. Dendrite) cannot list stale runs: remove a known run with 'mxaccept cleanup --run ID'.`);
     }
     for (const r of active) spared.add(r);
   }
-  const results = await cleanup(deployment, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX]);
+  const results = await cleanup(deployment, (r) => isOld(r) && !spared.has(r), [], [TAG_PREFIX], undefined, admins);
   return { results, spared: [...spared] };
 }
 
