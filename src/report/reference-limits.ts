@@ -12,7 +12,7 @@ interface Limit {
   /** A check's reason that shows this limit (its skip, inconclusive or failure reason). */
   reason: RegExp;
   /** Whether the limit applies to this target (e.g. no admin URL named). */
-  applies: (t: Pick<Target, "adminBaseUrl" | "appPortalUrl" | "webClientUrl">) => boolean;
+  applies: (t: Pick<Target, "adminBaseUrl" | "appPortalUrl" | "webClientUrl" | "mas" | "adminToken">) => boolean;
   /** What the reference lacks, and what lifts it. */
   says: string;
 }
@@ -34,6 +34,11 @@ const LIMITS: Limit[] = [
     says: "no web client; lifted by MXACCEPT_WEB_CLIENT_URL in the target file",
   },
   {
+    reason: /target file names no MXACCEPT_ADMIN_TOKEN \(the initial admin's access token\)/,
+    applies: (t) => !!t.mas && !t.adminToken,
+    says: "with --with mas the reference hands over no initial admin's token (its admins are MAS users); lifted by MXACCEPT_ADMIN_TOKEN in the target file: a personal session of a MAS user allowed the admin scope (urn:matrix:client:api:* urn:synapse:admin:*)",
+  },
+  {
     reason: /access token of their earlier SSO login is still accepted/,
     applies: () => true,
     says: "the reference's Keycloak tells Synapse nothing of a user deleted in the IdP, so the old access token lives on; no key lifts it on the reference (an instance whose provider deactivates the Matrix account passes)",
@@ -45,7 +50,7 @@ function openFor(r: RequirementResult, limit: Limit): boolean {
 }
 
 /** The lines to print before the verdict line: empty unless the target is the embedded reference and a limit applies. */
-export function referenceLimitLines(results: Pick<Results, "requirements">, target: Pick<Target, "embedded" | "adminBaseUrl" | "appPortalUrl" | "webClientUrl">): string[] {
+export function referenceLimitLines(results: Pick<Results, "requirements">, target: Pick<Target, "embedded" | "adminBaseUrl" | "appPortalUrl" | "webClientUrl" | "mas" | "adminToken">): string[] {
   if (!target.embedded) return [];
   const lines: string[] = [];
   for (const limit of LIMITS) {
