@@ -43,6 +43,7 @@ const NOT_SHELL: [RegExp, string][] = [
   [/^login on \S+ is delegated/, "a message the harness prints"],
   [/^# MAS config:/, "an excerpt of the Matrix Authentication Service's config (YAML)"],
   [/^# MAS overlay:/, "an --overlay-mas file (YAML)"],
+  [/^# target file \(excerpt\)/, "a target file excerpt (dotenv)"],
 ];
 
 export interface Shown {
