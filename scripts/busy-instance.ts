@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { loadTarget } from "../src/config/target.ts";
 import { Deployment } from "../src/matrix/deployment.ts";
+import { mapPool } from "../src/matrix/pool.ts";
 import { trustCa } from "../src/config/trust.ts";
 import { stateDir } from "../src/config/paths.ts";
 import { requestJson } from "../src/matrix/http.ts";
@@ -40,22 +41,17 @@ const concurrency = Number(values.concurrency);
 const pad = (n: number) => String(n).padStart(4, "0");
 const enc = encodeURIComponent;
 
-/** Runs `fn` over the items, `concurrency` at a time; an item that fails is tried up to three times. */
+/** Runs `fn` over the items, `concurrency` at a time (the one pool, src/matrix/pool.ts); an item that fails is tried up to three times. */
 async function pool(items: number[], fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await fn(item);
-          break;
-        } catch (e) {
-          if (attempt >= 3) throw e;
-        }
+  await mapPool(items, concurrency, async (item) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(item);
+      } catch (e) {
+        if (attempt >= 3) throw e;
       }
     }
-  }));
+  });
 }
 
 const t0 = performance.now();
