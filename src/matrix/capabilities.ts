@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MatrixError, requestJson } from "./http.ts";
+import { requestJson, type RequestOptions } from "./http.ts";
 
 /**
  * What a homeserver offers, detected in pre-flight instead of assumed: the server software and version, the
@@ -53,14 +53,35 @@ export const CAPABILITIES_FILE = "capabilities.json";
 
 const unknown = (detail: string): Capability => ({ present: undefined, detail });
 
+/** Every status a probe may get: what the server said is the finding, never an exception. */
+const ANY_STATUS = [400, 401, 403, 404, 405, 409, 429, 500, 502, 503, 504];
+
+/** What a probe got: the server's status and body, or (status 0) why no HTTP answer came. */
+type Answer<T> = { status: number; body: T & { errcode?: string }; error?: undefined } | { status: 0; body?: undefined; error: string };
+
+/** A probe that may be refused: the server's answer whatever its status; only a transport failure is status 0. */
+async function ask<T>(base: string, path: string, opts: Omit<RequestOptions, "accept"> = {}): Promise<Answer<T>> {
+  try {
+    return await requestJson<T & { errcode?: string }>(base, "GET", path, { timeoutMs: 10_000, ...opts, accept: ANY_STATUS });
+  } catch (e) {
+    return { status: 0, error: (e as Error).message.replace(/^\w+ \S+ failed: /, "") };
+  }
+}
+
+function describe(a: Answer<unknown>): string {
+  if (a.error !== undefined) return a.error;
+  return `${a.status}${a.body.errcode ? ` ${a.body.errcode}` : ""}`;
+}
+
+/** A thrown error in a detail line: what the server said (status, errcode) or what failed. */
 function describeError(e: unknown): string {
-  if (e instanceof MatrixError) return `${e.status}${e.errcode ? ` ${e.errcode}` : ""}`;
-  return (e as Error).message.replace(/^\w+ \S+ failed: /, "");
+  const m = e as { status?: number; errcode?: string; message?: string };
+  return typeof m.status === "number" ? `${m.status}${m.errcode ? ` ${m.errcode}` : ""}` : String(m.message ?? e).replace(/^\w+ \S+ failed: /, "");
 }
 
 /** A 404/405 or M_UNRECOGNIZED: the endpoint is not implemented (or not routed) there. */
-function notImplemented(e: unknown): boolean {
-  return e instanceof MatrixError && (e.status === 404 || e.status === 405 || e.errcode === "M_UNRECOGNIZED");
+function notImplemented(a: Answer<unknown>): boolean {
+  return a.status === 404 || a.status === 405 || a.body?.errcode === "M_UNRECOGNIZED";
 }
 
 export function softwareLabel(c: ServerCapabilities | undefined): string {
@@ -75,33 +96,21 @@ export function needs(what: string, c: ServerCapabilities | undefined, provide?:
 async function software(hs: ServerAddress, adminToken?: string): Promise<ServerCapabilities["software"]> {
   type V = { server?: { name?: string; version?: string } };
   const fromFederation = async (base: string, via: string) => {
-    const { body } = await requestJson<V>(base, "GET", "_matrix/federation/v1/version", { timeoutMs: 10_000 });
-    if (body.server?.name) return { name: body.server.name, version: body.server.version ?? "", via };
-    return undefined;
+    const a = await ask<V>(base, "_matrix/federation/v1/version");
+    return a.status === 200 && a.body.server?.name ? { name: a.body.server.name, version: a.body.server.version ?? "", via } : undefined;
   };
-  try {
-    const s = await fromFederation(hs.clientUrl, "federation /version at the client URL");
+  // Federation may live elsewhere than the client URL: then the server's delegation names it.
+  const direct = await fromFederation(hs.clientUrl, "federation /version at the client URL");
+  if (direct) return direct;
+  const delegation = await ask<{ "m.server"?: string }>(`https://${hs.serverName}`, ".well-known/matrix/server");
+  const delegated = delegation.status === 200 ? delegation.body["m.server"] : undefined;
+  if (delegated) {
+    const s = await fromFederation(`https://${delegated}`, `federation /version at ${delegated}`);
     if (s) return s;
-  } catch {
-    /* federation may live elsewhere: try the server's delegation */
-  }
-  try {
-    const host = hs.serverName;
-    const { body } = await requestJson<{ "m.server"?: string }>(`https://${host}`, "GET", ".well-known/matrix/server", { timeoutMs: 10_000 });
-    if (body["m.server"]) {
-      const s = await fromFederation(`https://${body["m.server"]}`, `federation /version at ${body["m.server"]}`);
-      if (s) return s;
-    }
-  } catch {
-    /* no delegation */
   }
   if (adminToken) {
-    try {
-      const { body } = await requestJson<{ server_version: string }>(hs.adminUrl, "GET", "_synapse/admin/v1/server_version", { token: adminToken, timeoutMs: 10_000 });
-      return { name: "Synapse", version: body.server_version, via: "Synapse admin API server_version" };
-    } catch {
-      /* not Synapse, or not reachable */
-    }
+    const v = await ask<{ server_version?: string }>(hs.adminUrl, "_synapse/admin/v1/server_version", { token: adminToken });
+    if (v.status === 200 && v.body.server_version) return { name: "Synapse", version: v.body.server_version, via: "Synapse admin API server_version" };
   }
   return undefined;
 }
@@ -110,46 +119,35 @@ async function loginDelegation(hs: ServerAddress): Promise<ServerCapabilities["l
   const MSC2965 = "org.matrix.msc2965.authentication";
   // Client discovery first: where a client learns that login is delegated.
   for (const base of [...new Set([`https://${hs.serverName}`, hs.clientUrl])]) {
-    try {
-      const { body } = await requestJson<Record<string, { issuer?: string; account?: string } | undefined>>(base, "GET", ".well-known/matrix/client", { timeoutMs: 10_000 });
-      const auth = body[MSC2965];
-      if (auth?.issuer) return { present: true, issuer: auth.issuer, account: auth.account, detail: `client well-known at ${base} names ${MSC2965} issuer ${auth.issuer}` };
-    } catch {
-      /* no client well-known there */
-    }
+    const wk = await ask<Record<string, { issuer?: string; account?: string } | undefined>>(base, ".well-known/matrix/client");
+    const auth = wk.status === 200 ? wk.body[MSC2965] : undefined;
+    if (auth?.issuer) return { present: true, issuer: auth.issuer, account: auth.account, detail: `client well-known at ${base} names ${MSC2965} issuer ${auth.issuer}` };
   }
   for (const path of ["_matrix/client/v1/auth_metadata", "_matrix/client/unstable/org.matrix.msc2965/auth_metadata"]) {
-    try {
-      const { body } = await requestJson<{ issuer?: string; account_management_uri?: string }>(hs.clientUrl, "GET", path, { timeoutMs: 10_000 });
-      if (body.issuer) return { present: true, issuer: body.issuer, account: body.account_management_uri, detail: `/${path} names issuer ${body.issuer}` };
-    } catch (e) {
-      if (!notImplemented(e)) return { present: undefined, detail: `/${path} answered ${describeError(e)}` };
-    }
+    const meta = await ask<{ issuer?: string; account_management_uri?: string }>(hs.clientUrl, path);
+    if (meta.status === 200 && meta.body.issuer) return { present: true, issuer: meta.body.issuer, account: meta.body.account_management_uri, detail: `/${path} names issuer ${meta.body.issuer}` };
+    if (meta.status !== 200 && !notImplemented(meta)) return { present: undefined, detail: `/${path} answered ${describe(meta)}` };
   }
   return { present: false, detail: "no org.matrix.msc2965.authentication in the client well-known and no /_matrix/client/v1/auth_metadata" };
 }
 
 async function authenticatedMedia(hs: ServerAddress, versions: string[]): Promise<Capability> {
-  try {
-    await requestJson(hs.clientUrl, "GET", "_matrix/client/v1/media/config", { timeoutMs: 10_000 });
-    return { present: true, detail: "/_matrix/client/v1/media/config answers (without a token)" };
-  } catch (e) {
-    if (e instanceof MatrixError && e.status === 401) return { present: true, detail: "/_matrix/client/v1/media/config exists and asks for a token" };
-    if (notImplemented(e)) return { present: false, detail: `/_matrix/client/v1/media/config: ${describeError(e)}${versions.includes("v1.11") ? " although the server advertises v1.11" : ""}` };
-    return unknown(`/_matrix/client/v1/media/config: ${describeError(e)}`);
-  }
+  const a = await ask(hs.clientUrl, "_matrix/client/v1/media/config");
+  if (a.status === 200) return { present: true, detail: "/_matrix/client/v1/media/config answers (without a token)" };
+  if (a.status === 401) return { present: true, detail: "/_matrix/client/v1/media/config exists and asks for a token" };
+  if (notImplemented(a)) return { present: false, detail: `/_matrix/client/v1/media/config: ${describe(a)}${versions.includes("v1.11") ? " although the server advertises v1.11" : ""}` };
+  return unknown(`/_matrix/client/v1/media/config: ${describe(a)}`);
 }
 
 async function sharedSecretRegistration(hs: ServerAddress): Promise<Capability> {
-  try {
-    const { body } = await requestJson<{ nonce?: string }>(hs.adminUrl, "GET", "_synapse/admin/v1/register", { timeoutMs: 10_000 });
-    if (!body.nonce) return { present: false, detail: "/_synapse/admin/v1/register gave no nonce" };
+  const a = await ask<{ nonce?: string }>(hs.adminUrl, "_synapse/admin/v1/register");
+  if (a.status === 200) {
+    if (!a.body.nonce) return { present: false, detail: "/_synapse/admin/v1/register gave no nonce" };
     return { present: true, detail: `/_synapse/admin/v1/register hands out nonces at ${hs.adminUrl}` };
-  } catch (e) {
-    // Synapse answers 400 "Shared secret registration is not enabled" when the secret is unset.
-    if (e instanceof MatrixError && (e.status === 400 || notImplemented(e))) return { present: false, detail: `/_synapse/admin/v1/register: ${describeError(e)}` };
-    return unknown(`/_synapse/admin/v1/register: ${describeError(e)}`);
   }
+  // Synapse answers 400 "Shared secret registration is not enabled" when the secret is unset.
+  if (a.status === 400 || notImplemented(a)) return { present: false, detail: `/_synapse/admin/v1/register: ${describe(a)}` };
+  return unknown(`/_synapse/admin/v1/register: ${describe(a)}`);
 }
 
 /** The Synapse admin API as seen with `token`: present (the token's user is an admin or not), absent, or unknown. */
@@ -161,38 +159,32 @@ export async function adminProbe(hs: ServerAddress, token: string | undefined): 
     const none = unknown("no admin token and no run admin: not asked");
     return { api: none, override: none };
   }
-  let userId: string;
-  try {
-    userId = (await requestJson<{ user_id: string }>(hs.clientUrl, "GET", "_matrix/client/v3/account/whoami", { token, timeoutMs: 10_000 })).body.user_id;
-  } catch (e) {
-    const d = unknown(`whoami with the admin token: ${describeError(e)}`);
+  const who = await ask<{ user_id?: string }>(hs.clientUrl, "_matrix/client/v3/account/whoami", { token });
+  if (who.status !== 200 || !who.body.user_id) {
+    const d = unknown(`whoami with the admin token: ${describe(who)}`);
     return { api: d, override: d };
   }
+  const userId = who.body.user_id;
   const base = hs.adminUrl;
   // The user list answers an admin (200) and refuses anyone else (403 M_FORBIDDEN) on Synapse with and without
   // delegated login (under MAS it needs guests=false; /v1/users/<id>/admin is not there); 404: no admin API.
-  const list = await requestJson<{ errcode?: string; error?: string }>(base, "GET", "_synapse/admin/v2/users", { token, query: { limit: "1", guests: "false" }, timeoutMs: 10_000, accept: [400, 401, 403, 404, 405] });
+  const list = await ask(base, "_synapse/admin/v2/users", { token, query: { limit: "1", guests: "false" } });
   if (list.status === 403 && list.body.errcode === "M_FORBIDDEN") {
     const api = { present: true, detail: `answers at ${base}, but ${userId} is no server admin` };
     return { api, override: unknown("the token's user is no server admin"), admin: false };
   }
-  if (list.status === 404 || list.status === 405 || list.body.errcode === "M_UNRECOGNIZED") {
-    const d = { present: false, detail: `/_synapse/admin at ${base}: ${list.status}${list.body.errcode ? ` ${list.body.errcode}` : ""}` };
+  if (notImplemented(list)) {
+    const d = { present: false, detail: `/_synapse/admin at ${base}: ${describe(list)}` };
     return { api: d, override: { present: false, detail: "no Synapse admin API" } };
   }
   if (list.status !== 200) {
-    const d = unknown(`/_synapse/admin/v2/users at ${base}: ${list.status}${list.body.errcode ? ` ${list.body.errcode}` : ""}`);
+    const d = unknown(`/_synapse/admin/v2/users at ${base}: ${describe(list)}`);
     return { api: d, override: d };
   }
-  const admin = true;
-  const api = { present: true, detail: `answers at ${base} (${userId} is ${admin ? "" : "not "}an admin)` };
-  if (!admin) return { api, override: unknown("the token's user is no server admin"), admin };
-  try {
-    await requestJson(base, "GET", `_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`, { token, timeoutMs: 10_000 });
-    return { api, override: { present: true, detail: "the admin API's override_ratelimit endpoint answers" }, admin };
-  } catch (e) {
-    return { api, override: notImplemented(e) ? { present: false, detail: `override_ratelimit: ${describeError(e)}` } : unknown(`override_ratelimit: ${describeError(e)}`), admin };
-  }
+  const api = { present: true, detail: `answers at ${base} (${userId} is an admin)` };
+  const override = await ask(base, `_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`, { token });
+  if (override.status === 200) return { api, override: { present: true, detail: "the admin API's override_ratelimit endpoint answers" }, admin: true };
+  return { api, override: notImplemented(override) ? { present: false, detail: `override_ratelimit: ${describe(override)}` } : unknown(`override_ratelimit: ${describe(override)}`), admin: true };
 }
 
 /**
@@ -230,11 +222,9 @@ export interface DetectOptions {
 
 export async function detectServer(hs: ServerAddress, opts: DetectOptions = {}): Promise<ServerCapabilities> {
   let clientVersions: string[] = [];
-  try {
-    clientVersions = (await requestJson<{ versions?: string[] }>(hs.clientUrl, "GET", "_matrix/client/versions", { timeoutMs: 15_000 })).body.versions ?? [];
-  } catch {
-    /* pre-flight has reported an unreachable target already */
-  }
+  // Unreachable: pre-flight has said so already.
+  const versions = await ask<{ versions?: string[] }>(hs.clientUrl, "_matrix/client/versions", { timeoutMs: 15_000 });
+  if (versions.status === 200) clientVersions = versions.body.versions ?? [];
   const adminToken = opts.adminToken;
   const [sw, delegated, media, shared, admin] = await Promise.all([
     software(hs, adminToken),
@@ -243,14 +233,9 @@ export async function detectServer(hs: ServerAddress, opts: DetectOptions = {}):
     sharedSecretRegistration(hs),
     adminProbe(hs, adminToken),
   ]);
-  let passwordLogin: Capability;
-  try {
-    const { body } = await requestJson<{ flows?: { type: string }[] }>(hs.clientUrl, "GET", "_matrix/client/v3/login", { timeoutMs: 10_000 });
-    const types = (body.flows ?? []).map((f) => f.type);
-    passwordLogin = { present: types.includes("m.login.password"), detail: `login flows: ${types.join(", ") || "none"}` };
-  } catch (e) {
-    passwordLogin = unknown(`/login: ${describeError(e)}`);
-  }
+  const login = await ask<{ flows?: { type: string }[] }>(hs.clientUrl, "_matrix/client/v3/login");
+  const types = login.status === 200 ? (login.body.flows ?? []).map((f) => f.type) : [];
+  const passwordLogin: Capability = login.status === 200 ? { present: types.includes("m.login.password"), detail: `login flows: ${types.join(", ") || "none"}` } : unknown(`/login: ${describe(login)}`);
   let encryptionByDefault: ServerCapabilities["encryptionByDefault"] = { private: unknown("not probed"), direct: unknown("not probed") };
   if (opts.probeUser) {
     try {
@@ -341,12 +326,8 @@ export async function synapseAdminAnswers(hs: ServerAddress, token: string): Pro
  * creating: an admin account whose API cannot be reached would only be left behind.
  */
 export async function adminApiRouted(hs: ServerAddress): Promise<boolean | undefined> {
-  try {
-    await requestJson(hs.adminUrl, "GET", "_synapse/admin/v2/users", { query: { limit: "1", guests: "false" }, timeoutMs: 10_000 });
-    return true;
-  } catch (e) {
-    if (e instanceof MatrixError && (e.status === 401 || e.status === 403)) return true;
-    if (notImplemented(e)) return false;
-    return undefined;
-  }
+  const a = await ask(hs.adminUrl, "_synapse/admin/v2/users", { query: { limit: "1", guests: "false" } });
+  if (a.status === 200 || a.status === 401 || a.status === 403) return true;
+  if (notImplemented(a)) return false;
+  return undefined;
 }
