@@ -55,7 +55,7 @@ describe.skipIf(noMas)(title, () => {
     expect(JSON.stringify(req(conforming, "SEC-admin-surface").evidence)).toMatch(/"publicProbe":\{"status":404\}/);
   });
 
-  it("e-mail login off, the per-account limit lifted and the admin API on MAS's public listener fail VSM-7, SEC-bruteforce and SEC-admin-surface, each for its own reason, and nothing else changes", { timeout: 700_000 }, async () => {
+  it("e-mail login off, the per-account login limit lifted and the admin API on MAS's public listener fail VSM-7, SEC-bruteforce and SEC-admin-surface, each for its own reason, and nothing else changes", { timeout: 700_000 }, async () => {
     const r = await runMas("messaging,security", [
       "account: { login_with_email_allowed: false }",
       "rate_limiting: { login: { per_account: { burst: 100000, per_second: 1000 } } }",
@@ -65,7 +65,8 @@ describe.skipIf(noMas)(title, () => {
     const broken = statuses(r.results);
     const expected = { ...statuses(conforming), "VSM-7": "failed", "SEC-bruteforce": "failed", "SEC-admin-surface": "failed" };
     expect(broken).toEqual(expected);
-    expect(req(r.results, "SEC-bruteforce").reason).toMatch(/general limiter that does not count failed logins/);
+    // The reference's MAS allows 60 logins per address at once: with the account's limit lifted, nothing throttles.
+    expect(req(r.results, "SEC-bruteforce").reason).toMatch(/no 429 within 10 wrong passwords for one account/);
     expect(req(r.results, "SEC-admin-surface").reason).toMatch(/MAS's public URL https:\/\/localhost:\d+ serves its admin API \(200/);
     expect(JSON.stringify(req(r.results, "VSM-7").evidence ?? req(r.results, "VSM-7").reason)).toMatch(/M_FORBIDDEN|403|login/i);
   });
