@@ -96,6 +96,19 @@ export async function tryFetchText(url: string | URL, opts: { token?: string; re
   }
 }
 
+/**
+ * The server's clock, as the HTTP Date header of GET /_matrix/client/versions gives it (whole seconds, rounded
+ * down, so a time it shows has passed on the server): for checks whose condition is the server's own time.
+ */
+export async function serverClock(baseUrl: string): Promise<number> {
+  const url = new URL("_matrix/client/versions", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+  const res = await matrixFetch(url, { signal: AbortSignal.timeout(scaled(30_000)) });
+  await res.body?.cancel();
+  const t = Date.parse(res.headers.get("date") ?? "");
+  if (!Number.isFinite(t)) throw new Error(`GET ${url.origin}${url.pathname} → ${res.status} without a Date header`);
+  return t;
+}
+
 /** A JSON request to a Matrix API; throws MatrixError on a status outside 2xx and `accept`. */
 export async function requestJson<T = unknown>(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<JsonResponse<T>> {
   const url = new URL(path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
