@@ -30,12 +30,12 @@ test("BUM-2.2 users of the instance and of an allowlisted partner share an encry
   const b2 = { ...b, accessToken: session.access_token, deviceId: session.device_id };
   const bob2 = { user: b2, client: await clients.start(b2) };
   const crypto = alice.client.getCrypto()!;
-  await waitFor(`alice's client to see ${b.userId}'s new device ${b2.deviceId} over federation`, async (p) => {
+  await waitFor(`alice's client sees ${b.userId}'s new device ${b2.deviceId} over federation`, async (p) => {
     const devices = (await crypto.getUserDeviceInfo([b.userId])).get(b.userId);
     if (devices?.has(b2.deviceId)) return true;
     p.note(`devices [${[...(devices?.keys() ?? [])].join(", ")}]`);
     return undefined;
-  }, { timeoutMs: 60_000 });
+  }, { timeoutMs: 60_000, until: true });
   const afterNewDevice = await send(alice, roomId, { msgtype: "m.text", body: `für beide Geräte ${Date.now()}` });
   await everyoneDecrypts([bob2, bob], roomId, afterNewDevice);
 

@@ -70,22 +70,22 @@ test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a 
   // Edit.
   // Each screenshot once the IdP confirms the state it is named after.
   await portal.editUser(id, { firstName: "Petra", lastName: "Geändert" });
-  await waitFor("the IdP to hold the portal's change", async (p) => {
+  await waitFor("the IdP holds the portal's change", async (p) => {
     const lastName = (await idpAdmin.findUser(realm, username))?.lastName;
     if (lastName === "Geändert") return true;
     p.note(`lastName ${lastName ?? "(no such user)"}`);
     return undefined;
-  }, { timeoutMs: 30_000 });
+  }, { timeoutMs: 30_000, until: true });
   await shot("user edited");
 
   // Delete.
   await portal.deleteUser(id);
-  await waitFor("the IdP to no longer have the user the portal deleted", async (p) => {
+  await waitFor("the IdP no longer has the user the portal deleted", async (p) => {
     const user = await idpAdmin.findUser(realm, username);
     if (user === undefined) return true;
     p.note(`user ${user.id} still there`);
     return undefined;
-  }, { timeoutMs: 30_000 });
+  }, { timeoutMs: 30_000, until: true });
   await shot("user deleted");
 
   // The Matrix side: the deleted person's SSO login is refused, and the session of their earlier login ends.
