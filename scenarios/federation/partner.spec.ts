@@ -1,7 +1,7 @@
-import { test, expect, evidence } from "../../fixtures/index.ts";
+import { test, evidence } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send, sendFileToAll } from "../../fixtures/chat.ts";
 import { png, pdf } from "../../fixtures/files.ts";
-import { scaled } from "../../src/matrix/timeouts.ts";
+import { waitFor } from "../../src/matrix/timeouts.ts";
 
 /**
  * Federation with an allowlisted partner instance (BuM 2.2): users of the target and of the partner share an
@@ -29,10 +29,12 @@ test("BUM-2.2 users of the instance and of an allowlisted partner share an encry
   const b2 = { ...b, accessToken: session.accessToken, deviceId: session.deviceId };
   const bob2 = { user: b2, client: await clients.start(b2) };
   const crypto = alice.client.getCrypto()!;
-  await expect.poll(async () => (await crypto.getUserDeviceInfo([b.userId])).get(b.userId)?.has(b2.deviceId) ?? false, {
-    message: `alice's client sees ${b.userId}'s new device ${b2.deviceId} over federation`,
-    timeout: scaled(60_000),
-  }).toBe(true);
+  await waitFor(`alice's client sees ${b.userId}'s new device ${b2.deviceId} over federation`, async (p) => {
+    const devices = (await crypto.getUserDeviceInfo([b.userId])).get(b.userId);
+    if (devices?.has(b2.deviceId)) return true;
+    p.note(`devices [${[...(devices?.keys() ?? [])].join(", ")}]`);
+    return undefined;
+  }, { timeoutMs: 60_000, until: true });
   const afterNewDevice = await send(alice, roomId, { msgtype: "m.text", body: `für beide Geräte ${Date.now()}` });
   await everyoneDecrypts([bob2, bob], roomId, afterNewDevice);
 

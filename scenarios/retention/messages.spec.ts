@@ -1,6 +1,6 @@
 import { test, expect, evidence, type Member } from "../../fixtures/index.ts";
 import { everyoneDecrypts, send } from "../../fixtures/chat.ts";
-import { requestJson } from "../../src/matrix/http.ts";
+import { requestJson, serverClock } from "../../src/matrix/http.ts";
 import { waitFor } from "../../src/matrix/timeouts.ts";
 import { retentionPlan, auditLimits, auditMessages } from "../../src/checks/retention-audit.ts";
 import type { AdminClient } from "../../src/matrix/admin.ts";
@@ -44,9 +44,16 @@ test("BUM-2.5.messages VSM-2.2.retention a message past its lifetime is no longe
     const old = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht läuft ab." });
     const [oldCopy] = await everyoneDecrypts([bob], roomId, old);
     // Time-scaled: the lifetime is seconds long; half a lifetime later a second message, which must outlive the first.
+    // The server decides expiry by its own clock from the stored timestamp: the second message waits until the
+    // server's clock shows the first one half a lifetime old.
     const sentAt = oldCopy!.getTs();
     const expiresAt = sentAt + plan.lifetimeMs;
-    await waitFor("the first message to be half a lifetime old", async () => (Date.now() >= sentAt + plan.lifetimeMs / 2 ? true : undefined), { timeoutMs: plan.lifetimeMs });
+    await waitFor("the server's clock to show the first message half a lifetime old", async (p) => {
+      const age = (await serverClock(ua.baseUrl)) - sentAt;
+      if (age >= plan.lifetimeMs / 2) return true;
+      p.note(`${age} ms old by the server's clock`);
+      return undefined;
+    }, { timeoutMs: plan.lifetimeMs, intervalMs: 250 });
     const young = await send(alice, roomId, { msgtype: "m.text", body: "Diese Nachricht ist jünger." });
     await everyoneDecrypts([bob], roomId, young);
     expect(await served(ub, roomId, old), "before its expiry the first message is served").toBe(true);

@@ -1,20 +1,14 @@
 import { masAdminSurface } from "../../src/security/mas-surface.ts";
 import { test, expect, evidence, inconclusive } from "../../fixtures/index.ts";
-import { requestJson } from "../../src/matrix/http.ts";
-import { scaled } from "../../src/matrix/timeouts.ts";
+import { requestJson, tryFetchText } from "../../src/matrix/http.ts";
 import { HARNESS_ADMIN_ENDPOINTS, UNAUTHENTICATED_BY_DESIGN } from "../../src/security/admin-endpoints.ts";
 
 const refused = (status: number) => status === 401 || status === 403 || status === 404;
 
 /** What the public client URL answers on a path, with an optional token (raw: metrics are not JSON). */
 async function raw(baseUrl: string, path: string, token?: string): Promise<{ status: number; prometheus: boolean } | { error: string }> {
-  try {
-    const res = await fetch(new URL(path, `${baseUrl}/`), { headers: token ? { Authorization: `Bearer ${token}` } : {}, redirect: "manual", signal: AbortSignal.timeout(scaled(15_000)) });
-    const text = await res.text();
-    return { status: res.status, prometheus: /^# (HELP|TYPE) /m.test(text) };
-  } catch (e) {
-    return { error: (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message };
-  }
+  const r = await tryFetchText(new URL(path, `${baseUrl}/`), { token, redirect: "manual", timeoutMs: 15_000 });
+  return "error" in r ? r : { status: r.status, prometheus: /^# (HELP|TYPE) /m.test(r.text) };
 }
 
 test("SEC-admin-surface a normal user's token is refused by every admin endpoint the harness uses; admin API and metrics are not served through the public client URL where the target separates them", async ({ target, deployment, admin, users, rooms, tag }, testInfo) => {

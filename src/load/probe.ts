@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../config/errors.ts";
 import type { Deployment } from "../matrix/deployment.ts";
 import { MatrixError } from "../matrix/http.ts";
+import { WaitTimeout } from "../matrix/timeouts.ts";
 import type { ProbeRecord } from "../report/sla.ts";
 import { ProbeLog } from "./probe-log.ts";
 import { openSession, type ProbeIdentity, type ProbeSession } from "./probe-session.ts";
@@ -44,6 +45,7 @@ export interface ProberSummary {
 /** A short class for the log and the metrics: connect, deadline, auth, http-<status>, error. */
 export function errorClass(e: unknown): string {
   if (e instanceof MatrixError) return e.status === 401 ? "auth" : `http-${e.status}`;
+  if (e instanceof WaitTimeout) return "deadline";
   const msg = (e as Error)?.message ?? String(e);
   if (/timed out|deadline/i.test(msg)) return "deadline";
   if (/failed: (ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|UND_ERR|EPIPE|other side closed|fetch failed)/i.test(msg)) return "connect";

@@ -1,10 +1,11 @@
-import { createClient, ClientEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
+import { createClient, type MatrixClient } from "matrix-js-sdk";
 import type { Logger } from "matrix-js-sdk/lib/logger.js";
 import loglevel from "loglevel";
 import type { TestUser } from "./users.ts";
 import { matrixFetch, requestJson } from "./http.ts";
 import { logSdk, nameToken } from "./client-log.ts";
-import { scaled, waitFor } from "./timeouts.ts";
+import { waitFor } from "./timeouts.ts";
+import { syncUntil, initialSyncDone } from "./sync.ts";
 
 /**
  * E2EE clients: matrix-js-sdk with its Rust crypto (WASM) in Node, in-memory crypto store, one fresh device per
@@ -43,38 +44,24 @@ function sdkLogger(prefix: string): Logger {
   return l;
 }
 
-/** Waits for the client's first sync, 60 s × MXACCEPT_TIMEOUT_FACTOR; the timeout names the last /sync failure. */
+/**
+ * Waits for the client's first sync, 60 s × MXACCEPT_TIMEOUT_FACTOR (`syncUntil` with `initialSyncDone`): the
+ * timeout names the sync states seen and the last /sync failure (status, errcode).
+ */
 export async function waitForSyncPrepared(client: MatrixClient, timeoutMs = 60_000): Promise<void> {
-  if (client.isInitialSyncComplete()) return;
-  let lastError = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off(ClientEvent.Sync, onSync);
-      reject(new Error(`initial sync of ${client.getUserId()} did not complete in ${scaled(timeoutMs)} ms${lastError ? `: the last /sync failed with ${lastError}` : ""}`));
-    }, scaled(timeoutMs));
-    const onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: Error & { httpStatus?: number; errcode?: string } }) => {
-      if (state === SyncState.Prepared || state === SyncState.Syncing) {
-        clearTimeout(timer);
-        client.off(ClientEvent.Sync, onSync);
-        resolve();
-      } else if (state === SyncState.Error) {
-        // keep waiting: the SDK retries; the timer bounds it. What the server answered goes into the reason.
-        const e = data?.error;
-        if (e) lastError = `${e.httpStatus ? `HTTP ${e.httpStatus}` : "no HTTP answer"}${e.errcode ? ` ${e.errcode}` : ""} (${e.message.split("\n")[0]})`;
-      }
-    };
-    client.on(ClientEvent.Sync, onSync);
-  });
+  await syncUntil(client, initialSyncDone(client.getUserId() ?? "the client"), { timeoutMs });
 }
 
 /** Waits until the server publishes this device's identity keys (so others can encrypt to it). */
 export async function waitForDeviceKeys(user: TestUser, timeoutMs = 30_000): Promise<void> {
-  await waitFor(`device keys of ${user.userId}/${user.deviceId} to be published`, async () => {
+  await waitFor(`device keys of ${user.userId}/${user.deviceId} to be published`, async (p) => {
     const { body } = await requestJson<{ device_keys: Record<string, Record<string, unknown>> }>(user.baseUrl, "POST", "_matrix/client/v3/keys/query", {
       token: user.accessToken,
       body: { device_keys: { [user.userId]: [user.deviceId] } },
     });
-    return body.device_keys[user.userId]?.[user.deviceId] ? true : undefined;
+    if (body.device_keys[user.userId]?.[user.deviceId]) return true;
+    p.note(`keys of devices [${Object.keys(body.device_keys[user.userId] ?? {}).join(", ")}]`);
+    return undefined;
   }, { timeoutMs });
 }
 

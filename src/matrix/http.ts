@@ -84,6 +84,33 @@ export interface JsonResponse<T> {
   body: T;
 }
 
+/**
+ * A request that may get no HTTP answer at all (nothing listening, TLS refused, a timeout), for probes of what a
+ * URL serves that need not be JSON (metrics): the status and body text, or what the transport said (its error
+ * code). Never throws; through `matrixFetch`, so it is in the client log.
+ */
+export async function tryFetchText(url: string | URL, opts: { token?: string; redirect?: RequestRedirect; timeoutMs?: number } = {}): Promise<{ status: number; text: string } | { error: string }> {
+  try {
+    const res = await matrixFetch(url, { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {}, redirect: opts.redirect, signal: AbortSignal.timeout(scaled(opts.timeoutMs ?? 60_000)) });
+    return { status: res.status, text: await res.text() };
+  } catch (e) {
+    return { error: (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message };
+  }
+}
+
+/**
+ * The server's clock, as the HTTP Date header of GET /_matrix/client/versions gives it (whole seconds, rounded
+ * down, so a time it shows has passed on the server): for checks whose condition is the server's own time.
+ */
+export async function serverClock(baseUrl: string): Promise<number> {
+  const url = new URL("_matrix/client/versions", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+  const res = await matrixFetch(url, { signal: AbortSignal.timeout(scaled(30_000)) });
+  await res.body?.cancel();
+  const t = Date.parse(res.headers.get("date") ?? "");
+  if (!Number.isFinite(t)) throw new Error(`GET ${url.origin}${url.pathname} → ${res.status} without a Date header`);
+  return t;
+}
+
 /** A JSON request to a Matrix API; throws MatrixError on a status outside 2xx and `accept`. */
 export async function requestJson<T = unknown>(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<JsonResponse<T>> {
   const url = new URL(path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);

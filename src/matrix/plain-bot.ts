@@ -5,7 +5,7 @@ import {
 import { randomUUID } from "node:crypto";
 import type { TestUser } from "./users.ts";
 import { requestJson } from "./http.ts";
-import { scaled } from "./timeouts.ts";
+import { waitFor } from "./timeouts.ts";
 
 /**
  * A bot as a third-party system writes one: the plain client-server API over HTTP, no Matrix SDK, with the
@@ -122,16 +122,28 @@ export class PlainBot {
     }
   }
 
+  /** One line on what the bot holds, for a wait's notes: rooms joined, the inbox's size and newest message (no content). */
+  #state(): string {
+    const last = this.inbox[this.inbox.length - 1];
+    return `joined ${this.joined.size} rooms, inbox ${this.inbox.length} messages${last ? `, newest ${last.eventId} from ${last.sender} in ${last.roomId}` : ""}`;
+  }
+
+  /** Syncs until the bot holds what `have` returns (a `waitFor`; a failing request ends the wait at once). */
+  #syncUntil<T>(what: string, have: () => T | undefined, timeoutMs: number): Promise<T> {
+    return waitFor(what, async (p) => {
+      const before = have();
+      if (before !== undefined) return before;
+      if (p.leftMs() <= 0) return undefined;
+      await this.sync(Math.min(2000, p.leftMs()));
+      const after = have();
+      if (after === undefined) p.note(this.#state());
+      return after;
+    }, { timeoutMs, intervalMs: 0, who: `bot ${this.user.userId}`, failFast: true });
+  }
+
   /** Syncs until `pick` finds a message in the inbox, or the deadline passes. */
-  async waitForMessage(what: string, pick: (m: BotMessage) => boolean, timeoutMs = 30_000): Promise<BotMessage> {
-    const deadline = Date.now() + scaled(timeoutMs);
-    for (;;) {
-      const found = this.inbox.find(pick);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`bot ${this.user.userId}: timed out waiting for ${what}`);
-      await this.sync(Math.min(2000, left));
-    }
+  waitForMessage(what: string, pick: (m: BotMessage) => boolean, timeoutMs = 30_000): Promise<BotMessage> {
+    return this.#syncUntil(what, () => this.inbox.find(pick), timeoutMs);
   }
 
   /** Encrypts and sends a message to everyone joined to the room (sessions set up as needed). */
@@ -151,12 +163,7 @@ export class PlainBot {
 
   /** Syncs until the bot has joined `roomId` (it joins invites by itself). */
   async waitJoined(roomId: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + scaled(timeoutMs);
-    while (!this.joined.has(roomId)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`bot ${this.user.userId}: timed out waiting to join ${roomId}`);
-      await this.sync(Math.min(2000, left));
-    }
+    await this.#syncUntil(`the bot to join ${roomId}`, () => (this.joined.has(roomId) ? true : undefined), timeoutMs);
   }
 
   stop(): void {
