@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scaled, tryWaitFor } from "../matrix/timeouts.ts";
 
 /**
  * Parts of the embedded reference instance that start in the background (`mxaccept run` without a running
@@ -61,21 +62,19 @@ export function partsOfFile(file: string): string[] {
  * started in the foreground, or not the embedded instance); returns why each failed one failed.
  */
 export async function waitForParts(stateDir: string, parts: string[], timeoutMs: number): Promise<Record<string, string>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const settled = (all: PartStatuses | undefined) => all && !parts.some((p) => all[p]?.status === "pending");
+  const ready = await tryWaitFor(`${parts.map((p) => PART_NAMES[p] ?? p).join(" and ")} to start`, async (progress) => {
     const all = existsSync(partStatusFile(stateDir)) ? readPartStatus(stateDir) : {};
-    if (all) {
-      const pending = parts.filter((p) => all[p]?.status === "pending");
-      if (!pending.length) {
-        return Object.fromEntries(parts.flatMap((p) => {
-          const s = all[p];
-          return s?.status === "failed" ? [[p, s.reason]] : [];
-        }));
-      }
-      if (Date.now() > deadline) {
-        return Object.fromEntries(pending.map((p) => [p, `${PART_NAMES[p] ?? p} was not ready within ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`} of the checks' start: see the run's output for its progress`]));
-      }
-    }
-    await new Promise((r) => setTimeout(r, 250));
+    progress.note(`pending: ${parts.filter((p) => all?.[p]?.status === "pending").join(", ") || "none"}`);
+    return settled(all) ? all : undefined;
+  }, { timeoutMs, intervalMs: 250 });
+  if (!ready) {
+    const all = readPartStatus(stateDir) ?? {};
+    const shown = scaled(timeoutMs);
+    return Object.fromEntries(parts.filter((p) => all[p]?.status === "pending").map((p) => [p, `${PART_NAMES[p] ?? p} was not ready within ${shown >= 60_000 ? `${Math.round(shown / 60_000)} min` : `${Math.round(shown / 1000)} s`} of the checks' start: see the run's output for its progress`]));
   }
+  return Object.fromEntries(parts.flatMap((p) => {
+    const st = ready![p];
+    return st?.status === "failed" ? [[p, st.reason]] : [];
+  }));
 }
