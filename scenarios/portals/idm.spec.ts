@@ -1,8 +1,6 @@
 import { test, expect } from "../../fixtures/identity.ts";
-import { exchangeLoginToken } from "../../fixtures/identity.ts";
 import { evidence, inconclusive } from "../../fixtures/index.ts";
 import { KeycloakConsole } from "../../fixtures/keycloak-console.ts";
-import { ssoLogin } from "../../fixtures/sso.ts";
 import { requestJson } from "../../src/matrix/http.ts";
 import { runTag } from "../../src/config/run-id.ts";
 import { scaled, tryWaitFor, waitFor } from "../../src/matrix/timeouts.ts";
@@ -30,7 +28,7 @@ const SESSION_END_WAIT_MS = 5_000;
 
 const GERMAN_USERS_LABEL = "Benutzer";
 
-test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a user in German", async ({ target, page, browser, shot, idp, idpUsers, ctx }, testInfo) => {
+test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a user in German", async ({ target, page, browser, shot, idp, idpUsers, ctx, sso }, testInfo) => {
   test.skip(!target.idmPortalUrl, "target file names no MXACCEPT_IDM_PORTAL_URL");
   test.skip(!idp.admin, `the portal's effects cannot be confirmed: ${idp.missing}`);
   const idpAdmin = idp.admin!;
@@ -62,9 +60,9 @@ test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a 
   // The new user logs in by SSO (a browser of their own), mapped with the portal's data.
   const userContext = await browser.newContext({ locale: "de-DE" });
   const userPage = await userContext.newPage();
-  const sso = await ssoLogin(userPage, target, { username, password }, (n) => shot(`new user SSO: ${n}`, userPage)).finally(() => userContext.close());
-  if (sso.kind !== "token") throw new Error(`the user created in the portal cannot log in by SSO: ${sso.message}`);
-  const session = await exchangeLoginToken(target.baseUrl, sso.loginToken);
+  const first = await sso.login(userPage, { username, password }, (n) => shot(`new user SSO: ${n}`, userPage)).finally(() => userContext.close());
+  if (first.kind !== "session") throw new Error(`the user created in the portal cannot log in by SSO: the SSO login ${first.failure}`);
+  const session = first.session;
   expect(session.userId).toBe(`@${username}:${target.serverName}`);
   expect(session.displayName).toBe("Petra Portal");
 
@@ -92,8 +90,8 @@ test("BUM-2.7.idm VSM-5.2 identity management portal: create, edit and delete a 
   // The Matrix side: the deleted person's SSO login is refused, and the session of their earlier login ends.
   const againContext = await browser.newContext({ locale: "de-DE" });
   const againPage = await againContext.newPage();
-  const again = await ssoLogin(againPage, target, { username, password }, (n) => shot(`deleted user SSO: ${n}`, againPage)).finally(() => againContext.close());
-  expect(again.kind, `the user deleted in the portal can no longer log in by SSO (${again.kind === "token" ? "the homeserver issued a login token" : again.message})`).not.toBe("token");
+  const again = await sso.login(againPage, { username, password }, (n) => shot(`deleted user SSO: ${n}`, againPage)).finally(() => againContext.close());
+  expect(again.kind, `the user deleted in the portal can no longer log in by SSO (${again.kind === "session" ? `the login ended in a session of ${again.session.userId}` : again.message})`).not.toBe("session");
   const whoami = () => requestJson(target.baseUrl, "GET", "_matrix/client/v3/account/whoami", { token: session.accessToken, accept: [401, 403] });
   const tokenWaitMs = scaled(SESSION_END_WAIT_MS);
   // The session may well outlive the deletion (see SESSION_END_WAIT_MS): past the deadline it is still accepted.

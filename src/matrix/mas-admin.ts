@@ -42,6 +42,15 @@ export interface PersonalSession {
   expiresAt: string | null;
 }
 
+/** An upstream OAuth 2.0 provider MAS logs users in with (`upstream_oauth2.providers`). */
+export interface MasUpstreamProvider {
+  /** MAS's id of the provider (ULID): its login page links to `/upstream/authorize/<id>`. */
+  id: string;
+  issuer: string | null;
+  humanName: string | null;
+  disabledAt: string | null;
+}
+
 export interface FinishedSessions {
   compat: number;
   oauth2: number;
@@ -206,6 +215,12 @@ export class MasAdmin {
   async emails(userId: string): Promise<string[]> {
     const { body } = await this.request<Page<{ email: string }>>("GET", "user-emails", { query: { "filter[user]": userId, "page[first]": 100 } });
     return (body.data ?? []).map((r) => r.attributes.email);
+  }
+
+  /** The upstream providers MAS offers (`GET /upstream-oauth-providers`, enabled and disabled). */
+  async upstreamProviders(): Promise<MasUpstreamProvider[]> {
+    const { body } = await this.request<Page<{ issuer?: string | null; human_name?: string | null; disabled_at?: string | null }>>("GET", "upstream-oauth-providers", { query: { "page[first]": 100 } });
+    return (body.data ?? []).map((r) => ({ id: r.id, issuer: r.attributes.issuer ?? null, humanName: r.attributes.human_name ?? null, disabledAt: r.attributes.disabled_at ?? null }));
   }
 
   /** Ends every active session of the user: compatibility (`/login`), OAuth 2.0, browser and personal ones. */

@@ -11,7 +11,6 @@ import { KEYCLOAK_VERSION, ensureKeycloakDist, ensureKeycloakTemplate, javaHome 
 import { spawnKeycloak, waitKeycloakReady } from "./keycloak-process.ts";
 import { ensure } from "../install.ts";
 import { keycloak } from "../installables.ts";
-import { ulid } from "./mas-config.ts";
 
 /**
  * Keycloak as hs1's OIDC provider (`--with keycloak`): the cached distribution (keycloak-dist.ts) started with
@@ -32,6 +31,11 @@ export const CLIENT_ID = "synapse";
 export const IDP_ID = "keycloak";
 /** The realm's client for MAS when Keycloak is MAS's upstream provider (`--with mas,keycloak`). */
 export const MAS_CLIENT_ID = "mas";
+/**
+ * MAS's id of the Keycloak provider (a ULID, as MAS wants), the same on every start so an --overlay-mas can name
+ * it: `upstream_oauth2: {providers: [{id: 01KEYC10AKMXACCEPT00000000, …}]}` changes one setting of it.
+ */
+export const MAS_PROVIDER_ID = "01KEYC10AKMXACCEPT00000000";
 export const TEST_USER = { username: "erika.mustermann", firstName: "Erika", lastName: "Mustermann", email: "erika.mustermann@example.org" };
 
 /** The realm's client when MAS is the relying party: MAS's callback and back-channel logout for one provider id. */
@@ -123,7 +127,7 @@ export const keycloakPart: StackPart = {
     const hs1 = baseUrl(ctx.layout, "hs1");
     // With MAS, MAS is the relying party: it tells this plan its public URL (receive), and gets the provider.
     const mas = ctx.with.includes("mas");
-    const providerId = ulid();
+    const providerId = MAS_PROVIDER_ID;
     let masPublicBase: string | undefined;
     const masProvider = masUpstreamProvider(providerId, issuer, clientSecret);
 
