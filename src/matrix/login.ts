@@ -27,13 +27,16 @@ export interface LoginAttempt {
   errcode?: string;
   error?: string;
   userId?: string;
+  /** Where the login succeeded: the session's token and device. */
+  accessToken?: string;
+  deviceId?: string;
 }
 
 /** A password login that may be refused (a wrong password, a locked account): returns what the server said. */
 export async function tryPasswordLogin(baseUrl: string, identifier: Record<string, string>, password: string, deviceName = "mxaccept"): Promise<LoginAttempt> {
-  const res: JsonResponse<{ user_id?: string; errcode?: string; error?: string }> = await requestJson(baseUrl, "POST", "_matrix/client/v3/login", {
+  const res: JsonResponse<{ user_id?: string; access_token?: string; device_id?: string; errcode?: string; error?: string }> = await requestJson(baseUrl, "POST", "_matrix/client/v3/login", {
     body: { type: "m.login.password", identifier, password, initial_device_display_name: deviceName },
     accept: [400, 401, 403, 404],
   });
-  return { status: res.status, errcode: res.body.errcode, error: res.body.error, userId: res.body.user_id };
+  return { status: res.status, errcode: res.body.errcode, error: res.body.error, userId: res.body.user_id, accessToken: res.body.access_token, deviceId: res.body.device_id };
 }
