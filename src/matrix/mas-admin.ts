@@ -168,6 +168,12 @@ export class MasAdmin {
     await this.request("POST", `users/${enc(id)}/set-password`, { body: { password, ...(skipCheck ? { skip_password_check: true } : {}) } });
   }
 
+  /** Sets the user's password where MAS keeps passwords (true); false where it refuses them (403: `passwords.enabled` is off). */
+  async trySetPassword(id: string, password: string, skipCheck = false): Promise<boolean> {
+    const { status } = await this.request("POST", `users/${enc(id)}/set-password`, { body: { password, ...(skipCheck ? { skip_password_check: true } : {}) }, accept: [403] });
+    return status !== 403;
+  }
+
   /** Whether the user may request admin scopes (`can_request_admin`, e.g. `urn:synapse:admin:*`). */
   async setCanRequestAdmin(id: string, admin: boolean): Promise<MasUser> {
     return user((await this.request<Single<UserAttributes>>("POST", `users/${enc(id)}/set-admin`, { body: { admin } })).body.data);

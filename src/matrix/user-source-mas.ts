@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { HomeserverTarget } from "../config/target.ts";
 import { needs } from "./capabilities.ts";
-import { passwordLogin, randomPassword, type Session } from "./login.ts";
+import { passwordLogin, type Session } from "./login.ts";
 import { requestJson } from "./http.ts";
 import { MasAdmin, SYNAPSE_ADMIN_SCOPE, type PersonalSession, type NotOffered } from "./mas-admin.ts";
 import type { NewUser, SourceHost, UserSource } from "./user-source.ts";
@@ -33,9 +33,12 @@ export class MasUsers implements UserSource {
     return `the MAS admin API (${this.mas.adminUrl}): each user's first device is a device-scoped personal session; ${this.passwords ? "later logins use MAS's compatibility password login" : "MAS keeps password login off, so later logins are personal sessions too, standing in for a client's OAuth 2.0 login"}`;
   }
 
+  /** MAS refused a password (403): it keeps password login off, whatever the capabilities said. */
+  #passwordsRefused = false;
+
   /** Whether MAS offers password login on the client API (`passwords.enabled`; pre-flight read the login flows). */
   get passwords(): boolean {
-    return this.host.caps?.passwordLogin.present !== false;
+    return !this.#passwordsRefused && this.host.caps?.passwordLogin.present !== false;
   }
 
   private get admin(): MasAdmin {
@@ -79,7 +82,7 @@ export class MasUsers implements UserSource {
     const userId = this.userId(u.localpart);
     const created = await this.admin.createUser(u.localpart);
     // MAS refuses a password where it keeps password login off (403): then the user has none.
-    if (this.passwords) await this.admin.setPassword(created.id, u.password, true);
+    if (this.passwords && !(await this.admin.trySetPassword(created.id, u.password, true))) this.#passwordsRefused = true;
     if (u.admin) await this.admin.setCanRequestAdmin(created.id, true);
     const deviceId = newDeviceId();
     const scope = `${u.admin ? SYNAPSE_ADMIN_SCOPE : "urn:matrix:client:api:*"} urn:matrix:client:device:${deviceId}`;
@@ -119,8 +122,8 @@ export class MasUsers implements UserSource {
   }
 
   async makeAdmin(localpart: string, displayName: string): Promise<Session | undefined> {
+    // The run's admin needs no password: its token is a personal session.
     const created = await this.admin.createUser(localpart);
-    if (this.passwords) await this.admin.setPassword(created.id, randomPassword(), true);
     await this.admin.setCanRequestAdmin(created.id, true);
     return this.session(created.id, this.userId(localpart), SYNAPSE_ADMIN_SCOPE, displayName);
   }
