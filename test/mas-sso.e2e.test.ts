@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
 import { waitFor } from "../src/matrix/timeouts.ts";
 import { portInUse } from "../src/stack/ports.ts";
 import { MAS_PROVIDER_ID } from "../src/stack/parts/keycloak.ts";
+import { masTitle, noMas } from "./helpers/mas-build.ts";
 import { mxaccept } from "./helpers/cli.ts";
 
 /**
@@ -20,12 +21,7 @@ import { mxaccept } from "./helpers/cli.ts";
  * The production topology binds 127.0.0.1:443 and :80: each run waits until another production instance has let
  * them go.
  */
-const bin = process.env.MXACCEPT_MAS_BIN;
-const share = process.env.MXACCEPT_MAS_SHARE;
-const noMas = !bin || !share || !existsSync(bin) || !existsSync(share);
-const title = noMas
-  ? "MXACCEPT_MAS_BIN and MXACCEPT_MAS_SHARE name no MAS binary: set them to your own mas-cli build and its share folder (MAS is in no registry; the project never builds it)"
-  : "BUM-2.4 through MAS's upstream provider (run --topology production --with mas,keycloak --suite identity)";
+const title = masTitle("BUM-2.4 through MAS's upstream provider (run --topology production --with mas,keycloak --suite identity)");
 
 async function runIdentity(overlayMas?: string): Promise<{ code: number; results: Results; stderr: string; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), "mxa-mas-sso-"));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTarget, type Target } from "../src/config/target.ts";
@@ -10,6 +10,7 @@ import { MasAdmin, SYNAPSE_ADMIN_SCOPE } from "../src/matrix/mas-admin.ts";
 import { waitFor } from "../src/matrix/timeouts.ts";
 import { portInUse } from "../src/stack/ports.ts";
 import { isOurProcess, readState } from "../src/stack/state.ts";
+import { masTitle, noMas } from "./helpers/mas-build.ts";
 import { mxaccept } from "./helpers/cli.ts";
 
 /**
@@ -23,12 +24,7 @@ import { mxaccept } from "./helpers/cli.ts";
  * The production topology binds 127.0.0.1:443 and :80: the file waits until test/topology.e2e.test.ts (or another
  * production instance) has let them go.
  */
-const bin = process.env.MXACCEPT_MAS_BIN;
-const share = process.env.MXACCEPT_MAS_SHARE;
-const noMas = !bin || !share || !existsSync(bin) || !existsSync(share);
-const title = noMas
-  ? `MXACCEPT_MAS_BIN and MXACCEPT_MAS_SHARE name no MAS binary: set them to your own mas-cli build and its share folder (MAS is in no registry; the project never builds it)`
-  : "a real MAS beside the reference (stack up --topology production --with mas)";
+const title = masTitle("a real MAS beside the reference (stack up --topology production --with mas)");
 
 describe.skipIf(noMas)(title, () => {
   const dir = mkdtempSync(join(tmpdir(), "mxa-mas-stack-"));

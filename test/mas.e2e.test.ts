@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Results } from "../src/report/results.ts";
+import { masTitle, noMas } from "./helpers/mas-build.ts";
 import { mxaccept } from "./helpers/cli.ts";
 
 /**
@@ -16,12 +17,7 @@ import { mxaccept } from "./helpers/cli.ts";
  * - MAS's admin API on its public listener fails SEC-admin-surface;
  * - `passwords.enabled: false`: the client suites still run (users get personal sessions) and the run says so.
  */
-const bin = process.env.MXACCEPT_MAS_BIN;
-const share = process.env.MXACCEPT_MAS_SHARE;
-const noMas = !bin || !share || !existsSync(bin) || !existsSync(share);
-const title = noMas
-  ? "MXACCEPT_MAS_BIN and MXACCEPT_MAS_SHARE name no MAS binary: set them to your own mas-cli build and its share folder (MAS is in no registry; the project never builds it)"
-  : "checks under delegated login (a real MAS beside the reference)";
+const title = masTitle("checks under delegated login (a real MAS beside the reference)");
 
 async function runMas(suites: string, overlayMas?: string, extra: string[] = []): Promise<{ code: number; results: Results; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "mxa-mas-run-"));

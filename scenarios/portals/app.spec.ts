@@ -17,7 +17,7 @@ import { waitFor } from "../../src/matrix/timeouts.ts";
 
 const enc = encodeURIComponent;
 
-test("BUM-2.7.app portal API: list and delete rooms", async ({ target, deployment, users, rooms, tag }, testInfo) => {
+test("BUM-2.7.app portal API: list and delete rooms", async ({ deployment, users, rooms, tag }, testInfo) => {
   const api = deployment.instance.portalApiUrl;
   test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
   const token = deployment.instance.adminToken!;
@@ -33,7 +33,7 @@ test("BUM-2.7.app portal API: list and delete rooms", async ({ target, deploymen
   await evidence(testInfo, { listed: list.rooms.length, deleted: roomId });
 });
 
-test("BUM-2.7.app portal API: list and delete files", async ({ target, deployment, users }, testInfo) => {
+test("BUM-2.7.app portal API: list and delete files", async ({ deployment, users }, testInfo) => {
   const api = deployment.instance.portalApiUrl;
   test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
   const token = deployment.instance.adminToken!;
@@ -48,7 +48,7 @@ test("BUM-2.7.app portal API: list and delete files", async ({ target, deploymen
   await evidence(testInfo, { deleted: mxc });
 });
 
-test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ target, deployment, users }, testInfo) => {
+test("BUM-2.7.app portal API: version, configuration facts and statistics", async ({ deployment, users }, testInfo) => {
   const api = deployment.instance.portalApiUrl;
   test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
   const token = deployment.instance.adminToken!;
@@ -75,7 +75,7 @@ test("BUM-2.7.app portal API: version, configuration facts and statistics", asyn
   await evidence(testInfo, { serverVersion: version.server_version, uploadLimit: mediaConfig["m.upload.size"], registrationTokens: tokens.status === 200 ? tokens.body.registration_tokens?.length : `not Synapse's where login is delegated (${tokens.status} ${tokens.body.errcode ?? ""})`, federationDestinations: destinations.total, mediaStats: mine });
 });
 
-test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ target, deployment, users }, testInfo) => {
+test("BUM-2.7.app portal API: list, grant and revoke administrators", async ({ deployment, users }, testInfo) => {
   const api = deployment.instance.portalApiUrl;
   test.skip(!deployment.instance.adminToken, "no admin token for the instance (MXACCEPT_ADMIN_TOKEN, or the run's admin): the portal's API needs an admin's token");
   if (deployment.instance.caps?.loginDelegated.present) {

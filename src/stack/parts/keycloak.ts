@@ -38,11 +38,11 @@ export const MAS_CLIENT_ID = "mas";
 export const MAS_PROVIDER_ID = "01KEYC10AKMXACCEPT00000000";
 export const TEST_USER = { username: "erika.mustermann", firstName: "Erika", lastName: "Mustermann", email: "erika.mustermann@example.org" };
 
-/** The realm's client when MAS is the relying party: MAS's callback and back-channel logout for one provider id. */
-export function masClient(masPublicBase: string, providerId: string, clientSecret: string): Record<string, unknown> {
+/** A confidential OIDC client of the realm (the relying party: hs1, or MAS) with its callback and back-channel logout. */
+function relyingParty(clientId: string, name: string, clientSecret: string, origin: string, callback: string, backchannelLogout: string): Record<string, unknown> {
   return {
-    clientId: MAS_CLIENT_ID,
-    name: "Matrix Authentication Service",
+    clientId,
+    name,
     enabled: true,
     protocol: "openid-connect",
     publicClient: false,
@@ -50,10 +50,15 @@ export function masClient(masPublicBase: string, providerId: string, clientSecre
     secret: clientSecret,
     standardFlowEnabled: true,
     directAccessGrantsEnabled: false,
-    redirectUris: [`${masPublicBase}upstream/callback/${providerId}`],
-    webOrigins: [masPublicBase.replace(/\/$/, "")],
-    attributes: { "backchannel.logout.url": `${masPublicBase}upstream/backchannel-logout/${providerId}`, "backchannel.logout.session.required": "true" },
+    redirectUris: [callback],
+    webOrigins: [origin],
+    attributes: { "backchannel.logout.url": backchannelLogout, "backchannel.logout.session.required": "true" },
   };
+}
+
+/** The realm's client when MAS is the relying party: MAS's callback and back-channel logout for one provider id. */
+export function masClient(masPublicBase: string, providerId: string, clientSecret: string): Record<string, unknown> {
+  return relyingParty(MAS_CLIENT_ID, "Matrix Authentication Service", clientSecret, masPublicBase.replace(/\/$/, ""), `${masPublicBase}upstream/callback/${providerId}`, `${masPublicBase}upstream/backchannel-logout/${providerId}`);
 }
 
 /** Keycloak as an entry of MAS's `upstream_oauth2.providers` (MAS's docs/setup/sso.md, "Keycloak"). */
@@ -83,20 +88,7 @@ export function realmRepresentation(hs1BaseUrl: string, clientSecret: string, te
     internationalizationEnabled: true,
     supportedLocales: ["de", "en"],
     defaultLocale: "de",
-    clients: [client ?? {
-      clientId: CLIENT_ID,
-      name: "Synapse hs1",
-      enabled: true,
-      protocol: "openid-connect",
-      publicClient: false,
-      clientAuthenticatorType: "client-secret",
-      secret: clientSecret,
-      standardFlowEnabled: true,
-      directAccessGrantsEnabled: false,
-      redirectUris: [`${hs1BaseUrl}/_synapse/client/oidc/callback`],
-      webOrigins: [hs1BaseUrl],
-      attributes: { "backchannel.logout.url": `${hs1BaseUrl}/_synapse/client/oidc/backchannel_logout`, "backchannel.logout.session.required": "true" },
-    }],
+    clients: [client ?? relyingParty(CLIENT_ID, "Synapse hs1", clientSecret, hs1BaseUrl, `${hs1BaseUrl}/_synapse/client/oidc/callback`, `${hs1BaseUrl}/_synapse/client/oidc/backchannel_logout`)],
     users: [{ ...TEST_USER, enabled: true, emailVerified: true, credentials: [{ type: "password", value: testPassword, temporary: false }] }],
   };
 }
