@@ -128,4 +128,23 @@ describe.skipIf(noMas)(title, () => {
     expect(r.status, JSON.stringify(r.body)).not.toBe(200);
     expect([401, 403]).toContain(r.status);
   });
+
+  it("cleanup on MAS: a kept run's accounts are removed by 'cleanup --run', an old run's by 'cleanup --stale', without an admin token in the target file, and no account of the harness stays active in MAS", async () => {
+    const run = await mxaccept(["run", "--target", join(stateDir, "target.env"), "--suite", "security", "--grep", "SEC-anonymous", "--keep-data"], env, 600_000);
+    const runId = /run (\d{8}-\d{6}-[0-9a-f]{4}):/.exec(run.stderr)?.[1];
+    expect(runId, run.stderr.slice(-1500)).toBeTruthy();
+    const active = async (search: string) => (await mas.activeUsers(search)).map((u) => u.username);
+    expect((await active(`mxa-${runId}-`)).length, "the kept run's accounts are active in MAS").toBeGreaterThan(0);
+    const clean = await mxaccept(["cleanup", "--target", join(stateDir, "target.env"), "--run", runId!], env);
+    expect(clean.code, clean.stderr + clean.stdout).toBe(0);
+    expect(await active(`mxa-${runId}-`), "no account of the run is active in MAS").toEqual([]);
+
+    // A crashed run three hours ago: a user in MAS (and so on Synapse) with that run's tag, and no ledger.
+    const old = newRunId(new Date(Date.now() - 3 * 3600_000));
+    await mas.createUser(`mxa-${old}-abc123-orphan`);
+    const stale = await mxaccept(["cleanup", "--target", join(stateDir, "target.env"), "--stale", "--older-than", "2h"], env);
+    expect(stale.code, stale.stderr + stale.stdout).toBe(0);
+    expect(await active(`mxa-${old}-`), "the old run's account is deactivated in MAS").toEqual([]);
+    expect((await active("mxa-")).filter((u) => !u.startsWith(tag) && (u.endsWith("-cleanup") || u.endsWith("-admin"))), "cleanup's and the run's own MAS admins are gone too").toEqual([]);
+  }, 900_000);
 });

@@ -153,6 +153,12 @@ export class MasAdmin {
     return user(body.data);
   }
 
+  /** Active users whose username contains `search` (MAS's `filter[search]`), up to 100. */
+  async activeUsers(search: string): Promise<MasUser[]> {
+    const { body } = await this.request<Page<UserAttributes>>("GET", "users", { query: { "filter[search]": search, "filter[status]": "active", "page[first]": 100 } });
+    return (body.data ?? []).map(user);
+  }
+
   /** The user with this username (localpart), or undefined when MAS has none. */
   async userByUsername(username: string): Promise<MasUser | undefined> {
     const { status, body } = await this.request<Single<UserAttributes>>("GET", `users/by-username/${enc(username)}`, { accept: [404] });
