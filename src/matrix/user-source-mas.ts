@@ -54,6 +54,10 @@ export class MasUsers implements UserSource {
     return this.cannotCreate();
   }
 
+  adminCannotCreate(): string | undefined {
+    return "login is delegated to MAS: Synapse's admin API refuses to create users (403), they are created in MAS; the harness created this one through MAS's admin API and cannot prove the tenant admin's own right to create users";
+  }
+
   cannotAddEmail(): string | undefined {
     return this.cannotCreate();
   }

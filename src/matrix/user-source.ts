@@ -37,6 +37,12 @@ export interface UserSource {
   makeAdmin(localpart: string, displayName: string): Promise<Session | undefined>;
   /** Why this source cannot make an admin account here (one line), or undefined when it can (checked before anything is recorded). */
   cannotMakeAdmin?(): string | undefined;
+  /**
+   * Where an admin's homeserver token cannot create users (MAS: users are MAS's), why, in one line; the user is then
+   * created through this source instead and the check says it could not prove the admin's own right. Absent or
+   * undefined: the admin creates users with the homeserver's admin API.
+   */
+  adminCannotCreate?(): string | undefined;
   /** Binds an e-mail address to the user as the operator does (for e-mail login); returns where it is shown bound. */
   addEmail(userId: string, email: string): Promise<{ boundIn: string; addresses: string[] }>;
   /** Why e-mail addresses cannot be bound here (one line), or undefined when they can. */
