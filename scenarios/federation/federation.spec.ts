@@ -20,8 +20,10 @@ test.describe.configure({ mode: "default" });
 
 const enc = encodeURIComponent;
 
-function expectForbidden(a: Attempt) {
-  expect({ what: a.what, status: a.status, errcode: a.errcode }, `${a.what} is refused by the server (${a.error ?? "no reason"})`).toEqual({ what: a.what, status: 403, errcode: "M_FORBIDDEN" });
+/** Refused: 403 M_FORBIDDEN; where login is delegated (MAS), a route Synapse does not register then (404 M_UNRECOGNIZED) refuses too. */
+function expectForbidden(a: Attempt, delegated = false) {
+  const refused = delegated && a.status === 404 && a.errcode === "M_UNRECOGNIZED" ? { status: 404, errcode: "M_UNRECOGNIZED" } : { status: 403, errcode: "M_FORBIDDEN" };
+  expect({ what: a.what, status: a.status, errcode: a.errcode }, `${a.what} is refused by the server (${a.error ?? "no reason"})`).toEqual({ what: a.what, ...refused });
 }
 
 function expectNotDone(a: Attempt) {
@@ -184,7 +186,7 @@ test("VSM-4.2.roles the admin creates users and two managed groups, a user in bo
     await attempt("join a user into a room", instance.adminUrl, "POST", `_synapse/admin/v1/join/${enc(groups[1]!)}`, dora.accessToken, { user_id: emil.userId }),
     await attempt("make oneself admin", instance.adminUrl, "PUT", `_synapse/admin/v1/users/${enc(dora.userId)}/admin`, dora.accessToken, { admin: true }),
   ];
-  for (const a of adminCalls) expectForbidden(a);
+  for (const a of adminCalls) expectForbidden(a, instance.caps?.loginDelegated.present === true);
   expect((await admin.getUser(dora.userId))?.admin, "dora is still not an admin").toBe(false);
 
   // An unmanaged group: dora creates it, invites emil, and they chat end-to-end encrypted.
