@@ -86,7 +86,7 @@ describe("syncUntil's timeout says what it waited for and what it saw", () => {
     const e = (await waiting) as Error;
     expect(e.message).toMatch(/^@carol:hs: timed out after 50 ms waiting until the initial sync of @carol:hs completes; saw — /);
     expect(e.message).toContain("sync state ERROR");
-    expect(e.message).toContain("the client: sync ERROR: HTTP 401 M_UNKNOWN_TOKEN (Unknown token)");
+    expect(e.message).toContain("the client: sync ERROR: /sync failed with HTTP 401 M_UNKNOWN_TOKEN (Unknown token)");
   });
 
   it("resolves with the checker's value as soon as it holds", async () => {

@@ -36,7 +36,7 @@ export function syncFailure(client: MatrixClient): string | undefined {
   if (client.getSyncState() !== SyncState.Error && client.getSyncState() !== SyncState.Reconnecting) return undefined;
   const e = client.getSyncStateData()?.error as (Error & { httpStatus?: number; errcode?: string }) | undefined;
   if (!e) return `sync ${client.getSyncState()}`;
-  return `sync ${client.getSyncState()}: ${e.httpStatus ? `HTTP ${e.httpStatus}` : "no HTTP answer"}${e.errcode ? ` ${e.errcode}` : ""} (${(e.message ?? "").split("\n")[0]})`;
+  return `sync ${client.getSyncState()}: /sync failed with ${e.httpStatus ? `HTTP ${e.httpStatus}` : "no HTTP answer"}${e.errcode ? ` ${e.errcode}` : ""} (${(e.message ?? "").split("\n")[0]})`;
 }
 
 export function syncUntil<T>(client: MatrixClient, checker: Checker<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
