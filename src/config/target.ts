@@ -74,7 +74,7 @@ export interface HomeserverTarget {
   registrationSharedSecret?: string;
   /**
    * Where the admin API (and metrics) answer when the operator keeps them off the public client URL. Read it
-   * through src/matrix/deployment.ts (`deployment(hs).adminUrl`), which decides where every request goes.
+   * through src/matrix/deployment.ts (`Deployment.of(target).instance.adminUrl`, carried as the deployment), which decides where every request goes.
    */
   adminBaseUrl?: string;
   /**

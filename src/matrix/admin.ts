@@ -37,7 +37,7 @@ export class AdminClient {
   readonly clientUrl: string;
   readonly #token: string;
 
-  /** Made by src/matrix/deployment.ts (`deployment(hs).admin(token)`), which knows both URLs. */
+  /** Made by src/matrix/deployment.ts (`server.admin(token)`), which knows both URLs. */
   constructor(baseUrl: string, token: string, clientUrl: string = baseUrl) {
     this.baseUrl = baseUrl;
     this.clientUrl = clientUrl;

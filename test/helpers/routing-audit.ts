@@ -5,7 +5,7 @@ import ts from "typescript";
 /**
  * A source audit behind "one place decides where a request goes" (src/matrix/deployment.ts): finds code that
  * sends an admin request (/_synapse/admin) anywhere but to a deployment's admin URL. Rules:
- * - an AdminClient is constructed only in src/matrix/deployment.ts (`deployment(hs).admin(token)` elsewhere);
+ * - an AdminClient is constructed only in src/matrix/deployment.ts (`server.admin(token)` elsewhere);
  * - shared-secret registration (an admin endpoint) is called only through the deployment (`register`,
  *   `secretAccepted`); the reference instance's own bootstrap in src/stack/ is the exception: it registers the
  *   first admin on the processes it just started, before any target file exists;
