@@ -68,12 +68,12 @@ export function auditSource(file: string, text: string): { findings: RoutingFind
   const code = (n: ts.Node) => n.getText(sf).replace(/\s+/g, " ").slice(0, 140);
   const visit = (n: ts.Node): void => {
     if (ts.isNewExpression(n) && n.expression.getText(sf) === "AdminClient" && file !== DEPLOYMENT_FILE) {
-      findings.push({ file, line: at(n), rule: "admin-client", code: code(n), why: "constructs an AdminClient itself: use deployment(hs).admin(token)" });
+      findings.push({ file, line: at(n), rule: "admin-client", code: code(n), why: "constructs an AdminClient itself: use the deployment's server.admin(token)" });
     }
     if (ts.isCallExpression(n)) {
       const callee = n.expression.getText(sf);
       if (/^(registerWithSharedSecret|sharedSecretAccepted)$/.test(callee) && file !== DEPLOYMENT_FILE && !file.startsWith("src/stack/") && file !== "src/matrix/registration.ts") {
-        findings.push({ file, line: at(n), rule: "registration", code: code(n), why: "registers with the shared secret itself: use deployment(hs).register(…) / .secretAccepted()" });
+        findings.push({ file, line: at(n), rule: "registration", code: code(n), why: "registers with the shared secret itself: use the deployment's server.register(…) / .secretAccepted()" });
       }
       // AdminClient.request(method, path): the client's URL is the deployment's (rule admin-client).
       const viaAdminClient = ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "request";
