@@ -53,10 +53,12 @@ describe("the reasons the code can produce", () => {
       needs("test users, but login is delegated to an OAuth 2.0 server (MSC3861, e.g. MAS)", undefined, "add MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file"),
       needs("shared-secret registration or the Synapse admin API to create test users", dendrite, "set MXACCEPT_PARTNER_REGISTRATION_SHARED_SECRET"),
       needs("the Synapse admin API to bind an e-mail address", dendrite, "set MXACCEPT_ADMIN_TOKEN or MXACCEPT_REGISTRATION_SHARED_SECRET"),
+      needs("a MAS admin client to create test users (login is delegated to MAS)", undefined, "add MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file"),
     ];
     const de = lines.map((l) => germanReason(l));
     expect(de[0]).toBe("braucht die Synapse-Admin-API; dieser Server ist Dendrite 0.13.8 (ein Synapse-Ziel mit MXACCEPT_ADMIN_TOKEN oder dem gemeinsamen Geheimnis)");
     expect(de[1]).toBe("braucht Testbenutzer, aber die Anmeldung ist an einen OAuth-2.0-Server delegiert (MSC3861, z. B. MAS); dieser Server ist unbekannter Software (MXACCEPT_MAS_URL, MXACCEPT_MAS_CLIENT_ID und MXACCEPT_MAS_CLIENT_SECRET in der Zieldatei ergänzen)");
+    expect(de[4]).toBe("braucht einen Admin-Client von MAS, um Testbenutzer anzulegen (die Anmeldung ist an MAS delegiert); dieser Server ist unbekannter Software (MXACCEPT_MAS_CLIENT_ID und MXACCEPT_MAS_CLIENT_SECRET in der Zieldatei ergänzen)");
     expect(de.flatMap((d) => englishIn(d ?? "")), "no English left").toEqual([]);
   });
 });

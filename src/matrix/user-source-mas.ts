@@ -47,7 +47,7 @@ export class MasUsers implements UserSource {
 
   cannotCreate(): string | undefined {
     if (this.mas.clientId && this.mas.clientSecret) return undefined;
-    return needs("a MAS admin client to create test users (login is delegated to MAS)", this.host.caps, `add MXACCEPT_${this.host.envPrefix}MAS_CLIENT_ID and MXACCEPT_${this.host.envPrefix}MAS_CLIENT_SECRET to the target file`);
+    return needs("a MAS admin client to create test users (login is delegated to MAS)", this.host.caps, "add MXACCEPT_MAS_CLIENT_ID and MXACCEPT_MAS_CLIENT_SECRET to the target file");
   }
 
   cannotMakeAdmin(): string | undefined {

@@ -191,6 +191,7 @@ const NEEDS_DE: Record<string, string> = {
   "test users, but login is delegated to an OAuth 2.0 server (MSC3861, e.g. MAS)": "Testbenutzer, aber die Anmeldung ist an einen OAuth-2.0-Server delegiert (MSC3861, z. B. MAS)",
   "shared-secret registration or the Synapse admin API to create test users": "Registrierung mit gemeinsamem Geheimnis oder die Synapse-Admin-API, um Testbenutzer anzulegen",
   "the Synapse admin API to bind an e-mail address": "die Synapse-Admin-API, um eine E-Mail-Adresse zu binden",
+  "a MAS admin client to create test users (login is delegated to MAS)": "einen Admin-Client von MAS, um Testbenutzer anzulegen (die Anmeldung ist an MAS delegiert)",
 };
 
 /** What to provide (the parenthesis of a `needs(…)` line): keys stay as they are, the words around them are German. */
@@ -200,5 +201,6 @@ function provideDe(s: string): string {
     .replace(/^a Synapse target with (\S+) or the shared secret$/, "ein Synapse-Ziel mit $1 oder dem gemeinsamen Geheimnis")
     .replace(/^set (\S+) or (\S+)$/, "$1 oder $2 setzen")
     .replace(/^set (\S+)$/, "$1 setzen")
-    .replace(/, (\S+) and (\S+)(?= in der Zieldatei)/, ", $1 und $2");
+    .replace(/, (\S+) and (\S+)(?= in der Zieldatei)/, ", $1 und $2")
+    .replace(/^(\S+) and (\S+)(?= in der Zieldatei)/, "$1 und $2");
 }
