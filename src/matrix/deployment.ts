@@ -52,7 +52,7 @@ export class Server implements SourceHost {
   /** How users are made, log in and are removed here. */
   readonly users: UserSource;
 
-  constructor(hs: HomeserverTarget, role: Role, opts: { adminToken?: string; caps?: ServerCapabilities; users?: (host: SourceHost) => UserSource } = {}) {
+  constructor(hs: HomeserverTarget, role: Role, opts: { adminToken?: string; caps?: ServerCapabilities } = {}) {
     this.hs = hs;
     this.role = role;
     this.serverName = hs.serverName;
@@ -64,7 +64,7 @@ export class Server implements SourceHost {
     this.adminTokenFromTarget = !!hs.adminToken;
     this.registrationSharedSecret = hs.registrationSharedSecret;
     this.caps = opts.caps;
-    this.users = (opts.users ?? defaultUsers(hs))(this);
+    this.users = defaultUsers(hs)(this);
   }
 
   /** How reports and errors name it: `partner (hs2.localhost)`. */
@@ -101,11 +101,10 @@ export class Server implements SourceHost {
   }
 }
 
-/** How a deployment is made: the run's admin tokens and capabilities, and the user source per server (default Synapse's). */
+/** How a deployment is made: the run's admin tokens and capabilities (each server's user source follows its target keys). */
 export interface DeploymentOptions {
   adminTokens?: Partial<Record<Role, string>>;
   capabilities?: RunCapabilities;
-  users?: (host: SourceHost, hs: HomeserverTarget, role: Role) => UserSource;
 }
 
 /** The servers of one run (see the top of this file). */
@@ -119,11 +118,7 @@ export class Deployment {
   private constructor(target: Target, opts: DeploymentOptions) {
     this.target = target;
     this.opts = opts;
-    const make = (hs: HomeserverTarget, role: Role) => new Server(hs, role, {
-      adminToken: opts.adminTokens?.[role],
-      caps: opts.capabilities?.[role],
-      users: opts.users ? (h) => opts.users!(h, hs, role) : undefined,
-    });
+    const make = (hs: HomeserverTarget, role: Role) => new Server(hs, role, { adminToken: opts.adminTokens?.[role], caps: opts.capabilities?.[role] });
     this.instance = make(target, "instance");
     if (target.partner) this.partner = make(target.partner, "partner");
     if (target.outsider) this.outsider = make(target.outsider, "outsider");
@@ -142,7 +137,6 @@ export class Deployment {
     return new Deployment(this.target, {
       adminTokens: { ...this.opts.adminTokens, ...more.adminTokens },
       capabilities: more.capabilities ?? this.opts.capabilities,
-      users: more.users ?? this.opts.users,
     });
   }
 
